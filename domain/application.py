@@ -17,7 +17,7 @@ bypassed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, TypeVar
@@ -89,7 +89,15 @@ class PlanEnding:
     dissent: tuple[Dissent, ...] = ()
 
 
-class CaseRecord(Application):
+def _replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """The library's projector less its per-event runtime protocol check, which cost a third of
+    the time of loading a plan (every stored event here is an aggregate event)."""
+    for domain_event in events:
+        aggregate = domain_event.mutate(aggregate)
+    return aggregate
+
+
+class CaseRecord(Application[UUID]):
     """Every stream of the child protection record, and the commands practitioners run on it."""
 
     name = "CaseRecord"
@@ -121,7 +129,7 @@ class CaseRecord(Application):
     def load(self, cls: type[A], record_id: UUID, version: int | None = None) -> A:
         """The stream as it stands (or stood at `version`), or `NotFoundError`."""
         try:
-            aggregate = self.repository.get(record_id, version=version)
+            aggregate = self.repository.get(record_id, version=version, projector_func=_replay)
         except AggregateNotFoundError:
             raise NotFoundError(_KIND_NAMES[cls], record_id) from None
         if not isinstance(aggregate, cls):
@@ -134,7 +142,9 @@ class CaseRecord(Application):
             return self.recorder.max_notification_id() or 0
         return recordings[-1].notification.id
 
-    def _run(self, command: Callable[[], Sequence[Aggregate]], expected_version: int | None) -> Saved:
+    def _run(
+        self, command: Callable[[], Sequence[Aggregate]], expected_version: int | None
+    ) -> Saved:
         """Run `command` (load, decide) and save what it returns atomically. The first aggregate
         returned is the one whose new version is reported."""
         attempts = 1 if expected_version is not None else RETRIES_ON_CONFLICT
@@ -222,9 +232,7 @@ class CaseRecord(Application):
 
     def register_child(self, *, child_id: UUID, by: Actor, details: ChildDetails) -> Saved:
         self._require_new(Child, child_id)
-        return self._run(
-            lambda: (Child.register(child_id=child_id, by=by, details=details),), None
-        )
+        return self._run(lambda: (Child.register(child_id=child_id, by=by, details=details),), None)
 
     # --- starting and ending a plan -----------------------------------------------------------
 

@@ -162,7 +162,9 @@ class Child(Aggregate):
         cin = self.open_child_in_need_plan
         if cin is not None:
             if start_on < cin.start_on:
-                raise OverlappingPlanError("The plan cannot start before the open child in need plan.")
+                raise OverlappingPlanError(
+                    "The plan cannot start before the open child in need plan."
+                )
             self._child_in_need_plan_ended(by=by, end_on=start_on)
         self._protection_plan_opened(by=by, plan_id=plan_id, start_on=start_on)
 

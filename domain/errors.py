@@ -41,6 +41,15 @@ class NotFoundError(DomainError):
         self.record_id = record_id
 
 
+class DuplicateRecordError(StateConflictError):
+    """A record with this id already exists (a repeated create)."""
+
+    rule = "record-exists"
+
+    def __init__(self, kind: str, record_id: UUID) -> None:
+        super().__init__(f"A {kind} with id {record_id} already exists.")
+
+
 class ConcurrentChangeError(StateConflictError):
     """Someone else saved a change to the same record first; nothing of this change was saved."""
 
@@ -54,7 +63,8 @@ class StaleVersionError(StateConflictError):
 
     def __init__(self, record_id: UUID, expected: int, actual: int) -> None:
         super().__init__(
-            f"Record {record_id} is at version {actual}, not {expected}: it changed since you opened it."
+            f"Record {record_id} is at version {actual}, not {expected}: "
+            "it changed since you opened it."
         )
         self.expected = expected
         self.actual = actual
@@ -141,6 +151,30 @@ class ChildIdentityError(InvalidRecordError):
 # --- core groups and tasks -------------------------------------------------------------------
 
 
+class CoreGroupClosedError(StateConflictError):
+    rule = "core-group-closed"
+
+
+class CoreGroupDateError(InvalidRecordError):
+    rule = "core-group-dates-in-order"
+
+
+class MeetingIntervalError(InvalidRecordError):
+    rule = "meeting-interval-1-to-12-weeks"
+
+
+class UnknownMeetingError(InvalidRecordError):
+    rule = "meeting-belongs-to-core-group"
+
+
+class DuplicateAttendanceError(InvalidRecordError):
+    rule = "attendance-once-per-member"
+
+
+class TaskDateError(InvalidRecordError):
+    rule = "task-dates-not-before-assignment"
+
+
 # (core group and agency task errors: add new ones just above this line)
 
 
@@ -165,6 +199,35 @@ class MeetingStateError(StateConflictError):
 
 
 # --- escalations -----------------------------------------------------------------------------
+
+
+class EscalationPolicyError(InvalidRecordError):
+    """A stage model that could not be followed: no stages, stages out of order, a clock of
+    less than one working day."""
+
+    rule = "escalation-policy-valid"
+
+
+class UnknownEscalationPolicyError(InvalidRecordError):
+    rule = "escalation-policy-known"
+
+
+class EscalationConcernError(InvalidRecordError):
+    """A disagreement is with someone: an agency, a conference decision, or both."""
+
+    rule = "escalation-concerns-agency-or-decision"
+
+
+class EscalationDateError(InvalidRecordError):
+    rule = "escalation-dates-in-order"
+
+
+class NoActionsAgreedError(InvalidRecordError):
+    rule = "actions-agreed-at-least-one"
+
+
+class ActionDueBeforeAgreementError(InvalidRecordError):
+    rule = "action-due-not-before-agreement"
 
 
 # (escalation errors: add new ones just above this line)

@@ -1,4 +1,4 @@
-"""The child protection plan: from the initial conference that makes it to the conference that ends it.
+"""The child protection plan: from the conference that makes it to the conference that ends it.
 
 The plan's stream holds the decisions (initial and review conferences, management oversight at the
 three key decision points), the outcomes for the child and their ratings, and what was learnt about
@@ -115,7 +115,7 @@ class ReviewRecord:
 
 @dataclass(frozen=True)
 class ConferenceDecision:
-    """What a conference decided and why: the analysis the inspectorate found missing from records."""
+    """What a conference decided and why: the analysis the inspectorate found missing."""
 
     rationale: str
     options_considered: str
@@ -239,7 +239,9 @@ class ChildProtectionPlan(Aggregate):
         try:
             return self.outcomes[str(outcome_id)]
         except KeyError:
-            raise UnknownOutcomeError(f"Outcome {outcome_id} is not part of plan {self.id}.") from None
+            raise UnknownOutcomeError(
+                f"Outcome {outcome_id} is not part of plan {self.id}."
+            ) from None
 
     def _require_open(self) -> None:
         if self.ended_on is not None:
@@ -394,9 +396,7 @@ class ChildProtectionPlan(Aggregate):
     def withdraw_outcome(self, *, by: Actor, outcome_id: UUID, reason: str) -> None:
         self._require_open()
         self._require_agreed(outcome_id)
-        self._outcome_withdrawn(
-            by=by, outcome_id=outcome_id, reason=_require(reason, "The reason")
-        )
+        self._outcome_withdrawn(by=by, outcome_id=outcome_id, reason=_require(reason, "The reason"))
 
     @event(OutcomeWithdrawn)
     def _outcome_withdrawn(self, by: Actor, outcome_id: UUID, reason: str) -> None:

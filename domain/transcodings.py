@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from typing import Any, TypeVar
+from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
@@ -44,11 +45,11 @@ def stored_enum(name: str) -> Callable[[type[T]], type[T]]:
     """Register an enumeration to be stored by its value under `name`."""
 
     def register(cls: type[T]) -> type[T]:
-        if not issubclass(cls, Enum):  # type: ignore[arg-type]
-            raise TypeError(f"{cls.__name__} is not an Enum")
-        if _ENUMS.get(name, cls) is not cls:  # type: ignore[comparison-overlap]
+        if not (isinstance(cls, type) and issubclass(cls, Enum)):
+            raise TypeError(f"{cls!r} is not an Enum")
+        if _ENUMS.get(name, cls) is not cls:
             raise ValueError(f"stored name {name!r} is already taken")
-        _ENUMS[name] = cls  # type: ignore[assignment]
+        _ENUMS[name] = cls
         return cls
 
     return register
@@ -74,7 +75,8 @@ class EnumAsValue(Transcoding):
         return obj.value
 
     def decode(self, data: Any) -> Enum:
-        return self.type(data)
+        enum: type[Enum] = self.type
+        return enum(data)
 
 
 class DataclassAsDict(Transcoding):
@@ -96,6 +98,26 @@ class DataclassAsDict(Transcoding):
         return self.type(**data)
 
 
+class ActorAsList(Transcoding):
+    """Every event carries an actor, so it is stored compactly: one JSON list, one decode."""
+
+    name = "Actor"
+
+    def __init__(self) -> None:
+        from domain.values import Actor
+
+        self.type = Actor
+
+    def encode(self, obj: Any) -> list[str]:
+        return [obj.user_id.hex, obj.name, obj.role.value, obj.agency]
+
+    def decode(self, data: list[str]) -> Any:
+        from domain.values import Actor, Role
+
+        user_id, name, role, agency = data
+        return Actor(UUID(user_id), name, Role(role), agency)
+
+
 def register_all(transcoder: JSONTranscoder) -> None:
     """Register dates and every declared enumeration and value object with `transcoder`."""
     # Importing the aggregate modules declares their value types.
@@ -103,10 +125,12 @@ def register_all(transcoder: JSONTranscoder) -> None:
     import domain.child
     import domain.core_group
     import domain.escalation
+    import domain.escalation_policy
     import domain.plan
     import domain.values  # noqa: F401
 
     transcoder.register(DateAsISO())
+    transcoder.register(ActorAsList())
     for name, enum in _ENUMS.items():
         transcoder.register(EnumAsValue(name, enum))
     for name, cls in _VALUES.items():

@@ -16,7 +16,7 @@ from domain.transcodings import stored_enum, stored_value
 
 @stored_enum("Role")
 class Role(Enum):
-    """What a person does in the child protection process (drives access, recorded on every event)."""
+    """What a person does in the process: it drives access and is recorded on every event."""
 
     SOCIAL_WORKER = "social_worker"
     TEAM_MANAGER = "team_manager"
@@ -26,7 +26,6 @@ class Role(Enum):
     ADMINISTRATOR = "administrator"
 
 
-@stored_value("Actor")
 @dataclass(frozen=True)
 class Actor:
     """Who did something: every event carries one, so the record says who decided, not just what."""

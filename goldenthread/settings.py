@@ -1,4 +1,4 @@
-"""Typed settings, read from `GOLDENTHREAD_*` environment variables (and a `.env` file if present)."""
+"""Typed settings, read from `GOLDENTHREAD_*` environment variables (and a `.env` file)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("var"), description="Where the SQLite files live.")
     database_url: str | None = Field(
-        default=None, description="postgresql://user:password@host:port/dbname switches to PostgreSQL."
+        default=None,
+        description="postgresql://user:password@host:port/dbname switches to PostgreSQL.",
     )
     database_schema: str | None = Field(
         default=None, description="PostgreSQL schema for every table (must exist)."
@@ -33,7 +34,10 @@ class Settings(BaseSettings):
         default="london", description="Escalation stage model: a preset name or a JSON file path."
     )
     core_group_interval_weeks: int = Field(
-        default=6, ge=1, le=12, description="How often the core group meets after its first meeting."
+        default=6,
+        ge=1,
+        le=12,
+        description="How often the core group meets after its first meeting.",
     )
 
     @property

@@ -11,7 +11,7 @@ from goldenthread.settings import Settings
 
 
 def escalation_policy(settings: Settings) -> EscalationPolicy:
-    """A preset by name (`london`, `lincolnshire`), or a partnership's own policy from a JSON file."""
+    """A preset by name (`london`, `lincolnshire`), or a partnership's own policy in JSON."""
     path = Path(settings.escalation_policy)
     if path.suffix == ".json":
         return policy_from_mapping(json.loads(path.read_text(encoding="utf-8")))

@@ -14,7 +14,9 @@ A_MONDAY = date(2026, 3, 2)
 
 
 def an_actor(
-    role: Role = Role.SOCIAL_WORKER, agency: str = "Children's Social Care", user_id: UUID | None = None
+    role: Role = Role.SOCIAL_WORKER,
+    agency: str = "Children's Social Care",
+    user_id: UUID | None = None,
 ) -> Actor:
     return Actor(user_id=user_id or uuid4(), name=f"Test {role.value}", role=role, agency=agency)
 

@@ -42,10 +42,10 @@ def postgres_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture()
+@pytest.fixture
 def postgres_schema(postgres_database: str) -> Iterator[tuple[str, str]]:
     """A schema of its own for one test, inside the run's database."""
     schema = f"t_{uuid4().hex[:12]}"
     with psycopg.connect(postgres_database, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield postgres_database, schema
+    return postgres_database, schema

@@ -184,7 +184,9 @@ def a_whole_plan_history(cases: CaseRecord) -> Story:
     meeting_id, cancelled_id = uuid4(), uuid4()
     cases.change_core_group(
         core_group_id,
-        lambda g: g.schedule_meeting(by=worker, meeting_id=meeting_id, meeting_on=date(2025, 3, 14)),
+        lambda g: g.schedule_meeting(
+            by=worker, meeting_id=meeting_id, meeting_on=date(2025, 3, 14)
+        ),
     )
     cases.change_core_group(
         core_group_id,
@@ -364,7 +366,9 @@ def a_whole_plan_history(cases: CaseRecord) -> Story:
             step_down_to_child_in_need=False,
         ),
     )
-    cases.change_child(child_id, lambda c: c.start_child_in_need_plan(by=worker, start_on=date(2026, 3, 9)))
+    cases.change_child(
+        child_id, lambda c: c.start_child_in_need_plan(by=worker, start_on=date(2026, 3, 9))
+    )
     return Story(
         child_id=child_id,
         plan_id=plan_id,

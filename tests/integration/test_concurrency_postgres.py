@@ -18,9 +18,9 @@ from domain.child import Child
 from domain.errors import ConcurrentChangeError, OpenPlanExistsError
 from domain.plan import ChildProtectionPlan
 from domain.values import CategoryOfAbuse
+from goldenthread.wiring import build_case_record
 from tests.builders import a_chair, a_conference_decision, an_actor, child_details
 from tests.integration.backends import settings_for
-from goldenthread.wiring import build_case_record
 
 pytestmark = pytest.mark.postgres
 
@@ -116,11 +116,12 @@ def test_two_writers_editing_the_version_they_saw_one_wins_and_the_other_is_told
         [
             lambda: first.change_plan(plan_id, _agree(ids[0]), expected_version=version),
             lambda: second.change_plan(plan_id, _agree(ids[1]), expected_version=version),
-        ]
+        ],
     )
 
     errors = [r for r in results if isinstance(r, Exception)]
-    assert len(errors) == 1 and isinstance(errors[0], ConcurrentChangeError)
+    assert len(errors) == 1
+    assert isinstance(errors[0], ConcurrentChangeError)
     winner = ids[0] if not isinstance(results[0], Exception) else ids[1]
     stored = first.load(ChildProtectionPlan, plan_id)
     assert set(stored.outcomes) == {str(winner)}
@@ -137,7 +138,7 @@ def test_two_writers_without_a_version_both_land_and_nothing_is_lost(postgres_sc
         [
             lambda: first.change_plan(plan_id, _agree(ids[0])),
             lambda: second.change_plan(plan_id, _agree(ids[1])),
-        ]
+        ],
     )
 
     assert not [r for r in results if isinstance(r, Exception)]
@@ -170,7 +171,8 @@ def test_two_conferences_opening_a_plan_for_one_child_at_once_leave_exactly_one_
     results = _run_together((first, second), [open_plan(first), open_plan(second)])
 
     errors = [r for r in results if isinstance(r, Exception)]
-    assert len(errors) == 1 and isinstance(errors[0], OpenPlanExistsError)
+    assert len(errors) == 1
+    assert isinstance(errors[0], OpenPlanExistsError)
     child = first.load(Child, child_id)
     assert len(child.protection_plans) == 1
     assert child.open_protection_plan is not None

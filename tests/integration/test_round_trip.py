@@ -1,4 +1,4 @@
-"""Every event type goes into SQLite and PostgreSQL and comes back as it went in, with the cipher on;
+"""Every event type goes into SQLite and PostgreSQL and comes back as it went in, cipher on;
 and with the cipher on, a child's name never appears in the stored bytes."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_every_event_type_round_trips_with_the_cipher_on(backend, tmp_path):
     settings = settings_for(name, tmp_path, postgres, cipher=True)
     cases = open_case_record(settings)
     a_whole_plan_history(cases)
-    written = [n for n in cases.recorder.select_notifications(start=1, limit=10_000)]
+    written = list(cases.recorder.select_notifications(start=1, limit=10_000))
     cases.close()
 
     reopened = open_case_record(settings)
@@ -60,7 +60,13 @@ def test_streams_reload_equal_to_what_was_saved(backend, tmp_path):
     settings = settings_for(name, tmp_path, postgres, cipher=True)
     cases = open_case_record(settings)
     story = a_whole_plan_history(cases)
-    ids = [story.child_id, story.plan_id, story.core_group_id, *story.task_ids, *story.escalation_ids]
+    ids = [
+        story.child_id,
+        story.plan_id,
+        story.core_group_id,
+        *story.task_ids,
+        *story.escalation_ids,
+    ]
     before = {i: _state(cases.repository.get(i)) for i in ids}
     cases.close()
 

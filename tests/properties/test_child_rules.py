@@ -1,6 +1,7 @@
 """Random openings and closings of plans never give a child two open plans, overlapping plans,
 or a child protection plan alongside a child in need plan."""
 
+import itertools
 from contextlib import suppress
 from datetime import timedelta
 from uuid import uuid4
@@ -51,7 +52,10 @@ class ChildRules(RuleBasedStateMachine):
         plan_id = current.plan_id if current else uuid4()
         self._do(
             lambda: self.child.close_protection_plan(
-                by=WORKER, plan_id=plan_id, end_on=A_MONDAY + timedelta(days=offset), step_down=step_down
+                by=WORKER,
+                plan_id=plan_id,
+                end_on=A_MONDAY + timedelta(days=offset),
+                step_down=step_down,
             )
         )
 
@@ -76,8 +80,9 @@ class ChildRules(RuleBasedStateMachine):
         periods = self.child.protection_plans
         assert sum(p.end_on is None for p in periods) <= 1
         assert all(p.end_on is not None for p in periods[:-1])
-        for earlier, later in zip(periods, periods[1:], strict=False):
-            assert earlier.end_on is not None and earlier.start_on < earlier.end_on < later.start_on
+        for earlier, later in itertools.pairwise(periods):
+            assert earlier.end_on is not None
+            assert earlier.start_on < earlier.end_on < later.start_on
 
     @invariant()
     def protection_and_child_in_need_plans_never_both_open(self):

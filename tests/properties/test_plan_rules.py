@@ -2,7 +2,7 @@
 and the stored events always rebuild the plan exactly."""
 
 from contextlib import suppress
-from datetime import date, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 from eventsourcing.application import Application
@@ -105,7 +105,9 @@ class PlanRules(RuleBasedStateMachine):
 
     @rule(outcome_id=outcomes, reason=texts)
     def withdraw(self, outcome_id, reason):
-        self._do(lambda: self.plan.withdraw_outcome(by=WORKER, outcome_id=outcome_id, reason=reason))
+        self._do(
+            lambda: self.plan.withdraw_outcome(by=WORKER, outcome_id=outcome_id, reason=reason)
+        )
 
     @rule(offset=offsets, end=st.booleans(), category=st.sampled_from(CategoryOfAbuse))
     def review(self, offset, end, category):
@@ -133,7 +135,9 @@ class PlanRules(RuleBasedStateMachine):
     @rule(offset=offsets, reason=st.sampled_from(PlanEndReason))
     def end(self, offset, reason):
         self._do(
-            lambda: self.plan.end(by=WORKER, ended_on=A_MONDAY + timedelta(days=offset), reason=reason)
+            lambda: self.plan.end(
+                by=WORKER, ended_on=A_MONDAY + timedelta(days=offset), reason=reason
+            )
         )
 
     @rule(offset=offsets, engagement=st.sampled_from(ParentalEngagement))
@@ -200,7 +204,8 @@ class PlanRules(RuleBasedStateMachine):
             self.version_at_end = self.plan.version
         changes_since_end = self.events[self.version_at_end :]
         assert all(
-            isinstance(e, ChildProtectionPlan.ManagementOversightRecorded) for e in changes_since_end
+            isinstance(e, ChildProtectionPlan.ManagementOversightRecorded)
+            for e in changes_since_end
         )
 
     @invariant()
@@ -237,5 +242,8 @@ def _state(plan):
 
 TestPlanRules = PlanRules.TestCase
 TestPlanRules.settings = settings(
-    max_examples=60, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=60,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
