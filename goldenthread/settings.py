@@ -72,9 +72,21 @@ class Settings(BaseSettings):
                 SQLITE_DBNAME=str(self.data_dir / f"{name}.sqlite"),
                 SQLITE_LOCK_TIMEOUT="10",
             )
-        if self.cipher_key is not None:
+        if self.cipher_key is not None and name == "cases":
             env.update(
                 CIPHER_TOPIC="eventsourcing.cryptography:AESCipher",
                 CIPHER_KEY=self.cipher_key.get_secret_value(),
             )
+        return env
+
+    def view_env(self, name: str, scratch: str | None = None) -> dict[str, str]:
+        """The environment of a projection's view: on SQLite its own file (table names are fixed
+        per file), on PostgreSQL the record's database with a small pool of its own. `scratch`
+        names a throwaway copy (another file, or another schema) used by `projections verify`."""
+        env = self.persistence_env(f"view_{name}" if scratch is None else f"scratch_{scratch}_{name}")
+        if self.uses_postgres:
+            env["POSTGRES_POOL_SIZE"] = "2"
+            env["POSTGRES_MAX_OVERFLOW"] = "2"
+            if scratch is not None:
+                env["POSTGRES_SCHEMA"] = f"scratch_{scratch}"
         return env

@@ -1,0 +1,427 @@
+"""The read side's machinery: tables declared once, changes gathered in memory, written with the
+view's tracking position in one transaction.
+
+A read model is a `ReadModel`: a name, the event topics it reads, its tables, and `handle(event,
+changes, position)`, a pure function of the event and what the view already holds. Handlers never
+touch the write model or the clock.
+
+`Changes` is the unit of work of one batch: rows put, updated or deleted are kept in memory,
+compacted by key, and written by `View.apply` together with the tracking record of the batch's last
+position, in one transaction. A batch applied twice fails on the tracking record
+(`IntegrityError`), so each event takes effect exactly once, whatever crashes in between.
+
+Views are library tracking recorders (`SQLiteTrackingRecorder`, `PostgresTrackingRecorder`), so the
+library's own `ProjectionRunner` can drive the same read models one event per transaction (see
+`ReadModelProjection`); `projections.engine` drives them in batches.
+
+Storage is deliberately plain and identical on both backends: ids, dates and JSON are text (ISO
+dates sort and compare as text), flags are integers on SQLite and booleans on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar, Literal
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+ColumnType = Literal["text", "uuid", "int", "bool", "date", "timestamp", "json"]
+Row = dict[str, Any]
+Key = tuple[Any, ...]
+
+UPSTREAM = "CaseRecord"
+"""The application whose notification log every view follows (its tracking key)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = "text"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A view table. Its physical name is prefixed with the read model's name, so every view can
+    share one PostgreSQL schema."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def key_of(self, row: Mapping[str, Any]) -> Key:
+        return tuple(row[k] for k in self.key)
+
+
+def columns(spec: str) -> tuple[Column, ...]:
+    """`"plan_id:uuid name status:text due_on:date"`: compact column declarations."""
+    parsed = []
+    for item in spec.split():
+        name, _, kind = item.partition(":")
+        parsed.append(Column(name, kind or "text"))  # type: ignore[arg-type]
+    return tuple(parsed)
+
+
+class RowReader(ABC):
+    @abstractmethod
+    def fetch_row(self, table: Table, key: Key) -> Row | None:
+        """The stored row with this key, or None."""
+
+
+class Changes:
+    """What one batch does to a view, compacted by key: the last write to a row wins."""
+
+    def __init__(self, reader: RowReader) -> None:
+        self._reader = reader
+        self.upserts: dict[str, dict[Key, Row]] = {}
+        self.deletes: dict[str, set[Key]] = {}
+        self._tables: dict[str, Table] = {}
+
+    def get(self, table: Table, *key: Any) -> Row | None:
+        """The row as this batch leaves it so far (a copy: change it with `put` or `update`)."""
+        pending = self.upserts.get(table.name, {})
+        if key in pending:
+            return dict(pending[key])
+        if key in self.deletes.get(table.name, set()):
+            return None
+        row = self._reader.fetch_row(table, key)
+        return dict(row) if row is not None else None
+
+    def put(self, table: Table, row: Row) -> None:
+        """Insert or replace a whole row."""
+        key = table.key_of(row)
+        self._tables[table.name] = table
+        self.upserts.setdefault(table.name, {})[key] = row
+        self.deletes.get(table.name, set()).discard(key)
+
+    def update(self, table: Table, *key: Any, **values: Any) -> Row | None:
+        """Change some columns of an existing row; None (and nothing written) if there is none:
+        a handler never invents a row from a partial event."""
+        row = self.get(table, *key)
+        if row is None:
+            return None
+        row.update(values)
+        self.put(table, row)
+        return row
+
+    def delete(self, table: Table, *key: Any) -> None:
+        self._tables[table.name] = table
+        self.upserts.get(table.name, {}).pop(key, None)
+        self.deletes.setdefault(table.name, set()).add(key)
+
+    def tables(self) -> Iterator[Table]:
+        return iter(self._tables.values())
+
+    def __bool__(self) -> bool:
+        return any(self.upserts.values()) or any(self.deletes.values())
+
+
+class ReadModel(ABC):
+    """One question people ask, answered from events."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[Table, ...]]
+    topics: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    @abstractmethod
+    def handle(cls, event: Any, changes: Changes, position: int) -> None:
+        """Record what `event` (at log `position`) changes in the view."""
+
+
+# --- encoding values for storage ----------------------------------------------------------------
+
+
+def _to_storage(value: Any, kind: ColumnType, postgres: bool) -> Any:
+    if value is None:
+        return None
+    if kind in ("text", "uuid"):
+        return str(value)
+    if kind in ("date", "timestamp"):
+        return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+    if kind == "json":
+        return json.dumps(value, default=str, separators=(",", ":"))
+    if kind == "bool":
+        return bool(value) if postgres else int(bool(value))
+    return int(value)
+
+
+def _from_storage(value: Any, kind: ColumnType) -> Any:
+    if value is None:
+        return None
+    if kind == "uuid":
+        return UUID(value) if not isinstance(value, UUID) else value
+    if kind == "date":
+        return date.fromisoformat(value) if isinstance(value, str) else value
+    if kind == "timestamp":
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+    if kind == "json":
+        return json.loads(value)
+    if kind == "bool":
+        return bool(value)
+    return value
+
+
+_SQL_TYPES = {
+    False: {"text": "TEXT", "uuid": "TEXT", "int": "INTEGER", "bool": "INTEGER", "date": "TEXT",
+            "timestamp": "TEXT", "json": "TEXT"},
+    True: {"text": "text", "uuid": "text", "int": "bigint", "bool": "boolean", "date": "text",
+           "timestamp": "text", "json": "text"},
+}
+
+
+class View(RowReader, TrackingRecorder):
+    """A read model's tables and tracking, on one backend. Subclasses pick the backend."""
+
+    model: ClassVar[type[ReadModel]]
+    postgres: ClassVar[bool]
+
+    def physical(self, table: Table) -> str:
+        return f"{self.model.name}_{table.name}"
+
+    def table_ddl(self) -> list[str]:
+        types = _SQL_TYPES[self.postgres]
+        statements = []
+        for table in self.model.tables:
+            name = self.qualified(table)
+            cols = ", ".join(f"{c.name} {types[c.type]}" for c in table.columns)
+            statements.append(
+                f"CREATE TABLE IF NOT EXISTS {name} ({cols}, PRIMARY KEY ({', '.join(table.key)}))"
+            )
+            for number, index in enumerate(table.indexes):
+                statements.append(
+                    f"CREATE INDEX IF NOT EXISTS {self.physical(table)}_ix{number} "
+                    f"ON {name} ({', '.join(index)})"
+                )
+        return statements
+
+    @abstractmethod
+    def qualified(self, table: Table) -> str:
+        """The table's name as written in SQL (schema-qualified on PostgreSQL)."""
+
+    @abstractmethod
+    def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]: ...
+
+    @abstractmethod
+    def _write_upserts(self, cursor: Any, table: Table, rows: Sequence[Row]) -> None: ...
+
+    def _placeholder(self, name: str) -> str:
+        return f"%({name})s" if self.postgres else f":{name}"
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def apply(self, changes: Changes, tracking: Tracking) -> None:
+        """Write a batch's changes and its tracking position in one transaction."""
+        with self._transaction(commit=True) as cursor:
+            for table in changes.tables():
+                deleted = changes.deletes.get(table.name)
+                if deleted:
+                    where = " AND ".join(f"{k} = {self._placeholder(k)}" for k in table.key)
+                    sql = f"DELETE FROM {self.qualified(table)} WHERE {where}"
+                    for key in deleted:
+                        cursor.execute(sql, self._encode_key(table, key))
+                rows = list(changes.upserts.get(table.name, {}).values())
+                if rows:
+                    self._write_upserts(cursor, table, rows)
+            self._insert_tracking(cursor, tracking)
+
+    def _encode_key(self, table: Table, key: Key) -> dict[str, Any]:
+        kinds = {c.name: c.type for c in table.columns}
+        return {
+            name: _to_storage(value, kinds[name], self.postgres)
+            for name, value in zip(table.key, key, strict=True)
+        }
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def fetch_row(self, table: Table, key: Key) -> Row | None:
+        where = " AND ".join(f"{k} = {self._placeholder(k)}" for k in table.key)
+        rows = self.select(
+            table, f"SELECT * FROM {self.qualified(table)} WHERE {where}", self._encode_key(table, key)
+        )
+        return rows[0] if rows else None
+
+    def select(self, table: Table, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Rows of `table` (every column decoded to its Python type)."""
+        return self.query(sql, params, {c.name: c.type for c in table.columns})
+
+    def query(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        kinds: Mapping[str, ColumnType] | None = None,
+    ) -> list[Row]:
+        """Run a read query written with `%(name)s` parameters and `{table}` placeholders (the
+        read model's table names)."""
+        sql = sql.format(**{t.name: self.qualified(t) for t in self.model.tables})
+        if not self.postgres:
+            sql = re.sub(r"%\((\w+)\)s", r":\1", sql)
+        encoded = {k: _encode_param(v, self.postgres) for k, v in (params or {}).items()}
+        with self._transaction(commit=False) as cursor:
+            cursor.execute(sql, encoded)
+            fetched = cursor.fetchall()
+        decode = kinds or {}
+        return [
+            {k: _from_storage(v, decode[k]) if k in decode else v for k, v in dict(r).items()}
+            for r in fetched
+        ]
+
+    def all_rows(self) -> dict[str, list[Row]]:
+        """Every row of every table, ordered by key: what `projections verify` compares."""
+        return {
+            table.name: self.select(
+                table, f"SELECT * FROM {self.qualified(table)} ORDER BY {', '.join(table.key)}"
+            )
+            for table in self.model.tables
+        }
+
+    def position(self) -> int:
+        return self.max_tracking_id(UPSTREAM) or 0
+
+
+def _encode_param(value: Any, postgres: bool) -> Any:
+    if isinstance(value, bool):
+        return value if postgres else int(value)
+    if isinstance(value, (UUID, date, datetime)):
+        return str(value) if isinstance(value, UUID) else value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_encode_param(v, postgres) for v in value]
+    return value
+
+
+class SQLiteView(View, SQLiteTrackingRecorder):
+    postgres = False
+
+    def qualified(self, table: Table) -> str:
+        return self.physical(table)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.table_ddl()]
+
+    def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=commit)
+
+    def _write_upserts(self, cursor: Any, table: Table, rows: Sequence[Row]) -> None:
+        names = table.column_names
+        kinds = [c.type for c in table.columns]
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in table.key)
+        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        sql = (
+            f"INSERT INTO {self.qualified(table)} ({', '.join(names)}) "
+            f"VALUES ({', '.join('?' for _ in names)}) "
+            f"ON CONFLICT ({', '.join(table.key)}) {conflict}"
+        )
+        cursor.sqlite_cursor.executemany(
+            sql,
+            [
+                tuple(_to_storage(row.get(n), k, False) for n, k in zip(names, kinds, strict=True))
+                for row in rows
+            ],
+        )
+
+    def drop(self) -> None:
+        """Remove the view's tables and tracking: a rebuild starts from position 0."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in self.model.tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
+            cursor.execute("DELETE FROM tracking WHERE application_name = ?", (UPSTREAM,))
+        self.create_table()
+
+
+_PG_ARRAY = {"text": "text[]", "uuid": "text[]", "int": "bigint[]", "bool": "boolean[]",
+             "date": "text[]", "timestamp": "text[]", "json": "text[]"}
+
+
+class PostgresView(View, PostgresTrackingRecorder):
+    postgres = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sql_create_statements.extend(SQL(s) for s in self.table_ddl())  # type: ignore[misc]
+
+    def qualified(self, table: Table) -> str:
+        return f'"{self.datastore.schema}"."{self.physical(table)}"'
+
+    def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=commit)
+
+    def _write_upserts(self, cursor: Any, table: Table, rows: Sequence[Row]) -> None:
+        """One statement per table per batch: the rows travel as one array per column."""
+        names = table.column_names
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in table.key)
+        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        arrays = ", ".join(f"%s::{_PG_ARRAY[c.type]}" for c in table.columns)
+        sql = (
+            f"INSERT INTO {self.qualified(table)} ({', '.join(names)}) "
+            f"SELECT * FROM unnest({arrays}) ON CONFLICT ({', '.join(table.key)}) {conflict}"
+        )
+        params = [
+            [_to_storage(row.get(c.name), c.type, True) for row in rows] for c in table.columns
+        ]
+        cursor.execute(sql, params, prepare=False)
+
+    def drop(self) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in self.model.tables:
+                cursor.execute(SQL(f"DROP TABLE IF EXISTS {self.qualified(table)}"))
+            cursor.execute(
+                SQL("DELETE FROM {0}.{1} WHERE application_name = %s").format(
+                    Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
+                ),
+                (UPSTREAM,),
+            )
+        self.create_table()
+
+
+class ReadModelProjection(Projection[View]):
+    """A read model as the library's `Projection`: one event, one transaction. It lets the
+    library's own `ProjectionRunner` drive our views (the benchmark's baseline)."""
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        changes = Changes(self.view)
+        self.view.model.handle(domain_event, changes, tracking.notification_id)
+        self.view.apply(changes, tracking)
+
+
+_VIEW_CLASSES: dict[type[ReadModel], tuple[type[SQLiteView], type[PostgresView]]] = {}
+
+
+def view_classes(model: type[ReadModel]) -> tuple[type[SQLiteView], type[PostgresView]]:
+    """The SQLite and PostgreSQL view classes of a read model."""
+    if model not in _VIEW_CLASSES:
+        attrs = {"model": model, "__module__": model.__module__}
+        _VIEW_CLASSES[model] = (
+            type(f"{model.__name__}SQLiteView", (SQLiteView,), attrs),
+            type(f"{model.__name__}PostgresView", (PostgresView,), attrs),
+        )
+    return _VIEW_CLASSES[model]
+
+
+def library_projection(model: type[ReadModel]) -> type[ReadModelProjection]:
+    attrs = {"name": model.name, "topics": model.topics, "__module__": model.__module__}
+    return type(f"{model.__name__}Projection", (ReadModelProjection,), attrs)
+
+
+def topics_of(*event_classes: type) -> tuple[str, ...]:
+    from eventsourcing.utils import get_topic
+
+    return tuple(get_topic(c) for c in event_classes)
+
+
+def rows_equal(left: Iterable[Row], right: Iterable[Row]) -> bool:
+    return list(left) == list(right)

@@ -1,0 +1,175 @@
+"""Keeping views up to date: read the notification log once, feed every view, write in batches.
+
+A catch-up reads a page of notifications, decodes each event once, lets every view that wants it
+record its changes in memory, then writes each view's changes with the page's last position as its
+tracking record, in one transaction per view. A view that crashed or was stopped resumes from its
+own tracking position; a view that is ahead simply skips what it has seen.
+
+Two ways to run it:
+- `ProjectionWorker`, a loop (a thread in the web process on SQLite or a small deployment, or the
+  `goldenthread projections run` process on PostgreSQL, several of them for different views);
+- `ProjectionEngine.catch_up()` directly, for rebuilds, `verify` and tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
+
+from projections.base import UPSTREAM, Changes, View
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 2_000
+
+
+@dataclass(frozen=True)
+class Progress:
+    processed: int
+    position: int
+    head: int
+    seconds: float
+
+    @property
+    def events_per_second(self) -> float:
+        return self.processed / self.seconds if self.seconds else 0.0
+
+
+class ProjectionEngine:
+    """Batched, exactly-once catch-up of several views from one application's log."""
+
+    def __init__(
+        self,
+        recorder: ApplicationRecorder,
+        mapper: Mapper,
+        views: Sequence[View],
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.recorder = recorder
+        self.mapper = mapper
+        self.views = list(views)
+        self.batch_size = batch_size
+        self._topics = {view: frozenset(view.model.topics) for view in self.views}
+        self._lock = threading.Lock()
+
+    def positions(self) -> dict[str, int]:
+        return {view.model.name: view.position() for view in self.views}
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def catch_up(
+        self,
+        stop: int | None = None,
+        progress: Callable[[Progress], None] | None = None,
+        max_batches: int | None = None,
+    ) -> int:
+        """Process everything after each view's position (up to `stop`); returns the number of
+        notifications read. One caller at a time per engine."""
+        with self._lock:
+            return self._catch_up(stop, progress, max_batches)
+
+    def _catch_up(
+        self,
+        stop: int | None,
+        progress: Callable[[Progress], None] | None,
+        max_batches: int | None,
+    ) -> int:
+        positions = {view: view.position() for view in self.views}
+        start = min(positions.values(), default=0)
+        head = stop if stop is not None else self.head()
+        processed, batches, started = 0, 0, time.perf_counter()
+        while max_batches is None or batches < max_batches:
+            notifications = self.recorder.select_notifications(
+                start=start, limit=self.batch_size, stop=stop, inclusive_of_start=False
+            )
+            if not notifications:
+                break
+            changes = {view: Changes(view) for view in self.views}
+            for notification in notifications:
+                wanting = [
+                    view
+                    for view in self.views
+                    if notification.id > positions[view]
+                    and notification.topic in self._topics[view]
+                ]
+                if not wanting:
+                    continue
+                domain_event = self.mapper.to_domain_event(notification)
+                for view in wanting:
+                    view.model.handle(domain_event, changes[view], notification.id)
+            last = notifications[-1].id
+            for view in self.views:
+                if last > positions[view]:
+                    view.apply(changes[view], Tracking(UPSTREAM, last))
+                    positions[view] = last
+            processed += len(notifications)
+            batches += 1
+            start = last
+            if progress is not None:
+                head = max(head, last)
+                progress(Progress(processed, last, head, time.perf_counter() - started))
+        return processed
+
+    def wait_for(self, position: int, timeout: float = 5.0, interval: float = 0.01) -> bool:
+        """Read-your-writes: block until every view has processed `position`, polling at a
+        short interval; False if `timeout` passed first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if all(view.position() >= position for view in self.views):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(interval)
+
+
+class ProjectionWorker:
+    """Follows the log and keeps views current until stopped.
+
+    An error in a handler stops nothing silently: it is logged (event position and type, never
+    event contents) and the catch-up is retried after a back-off, from the views' own positions,
+    so nothing is skipped. `failures` counts consecutive failures for the health endpoint.
+    """
+
+    def __init__(self, engine: ProjectionEngine, poll_interval: float = 0.05) -> None:
+        self.engine = engine
+        self.poll_interval = poll_interval
+        self.failures = 0
+        self._stop = threading.Event()
+        self._nudge = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def nudge(self) -> None:
+        """Something was just written: catch up now rather than at the next poll."""
+        self._nudge.set()
+
+    def run(self, *, exit_on_error: bool = False) -> None:
+        while not self._stop.is_set():
+            try:
+                processed = self.engine.catch_up()
+                self.failures = 0
+            except Exception:
+                self.failures += 1
+                log.exception("projection catch-up failed (attempt %d)", self.failures)
+                if exit_on_error:
+                    raise
+                self._stop.wait(min(30.0, 0.5 * 2**self.failures))
+                continue
+            if not processed:
+                self._nudge.wait(self.poll_interval)
+                self._nudge.clear()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="projections", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._nudge.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -1,0 +1,39 @@
+"""Every read model, and how to open its view on the configured backend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from goldenthread.settings import Settings
+from projections.base import ReadModel, View, view_classes
+from projections.outcome_progress import OutcomeProgressModel
+
+READ_MODELS: tuple[type[ReadModel], ...] = (OutcomeProgressModel,)
+
+
+def model_named(name: str) -> type[ReadModel]:
+    for model in READ_MODELS:
+        if model.name == name:
+            return model
+    known = ", ".join(m.name for m in READ_MODELS)
+    raise KeyError(f"No projection named {name!r}; known: {known}")
+
+
+def open_view(settings: Settings, model: type[ReadModel], scratch: str | None = None) -> View:
+    """The view of `model`: its own SQLite file, or its tables in the PostgreSQL schema.
+    `scratch` opens a throwaway copy (another file, or another schema) for `verify`."""
+    env = settings.view_env(model.name, scratch)
+    factory = InfrastructureFactory.construct(Environment(model.name, env))
+    sqlite_class, postgres_class = view_classes(model)
+    view_class = postgres_class if settings.uses_postgres else sqlite_class
+    return factory.tracking_recorder(view_class)  # type: ignore[arg-type, return-value]
+
+
+def open_views(
+    settings: Settings, names: Sequence[str] | None = None, scratch: str | None = None
+) -> list[View]:
+    models = [model_named(n) for n in names] if names else list(READ_MODELS)
+    return [open_view(settings, model, scratch) for model in models]
