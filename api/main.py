@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from goldenthread.settings import Settings
-from goldenthread.wiring import build_case_record
+from goldenthread.wiring import build_case_record, build_projection_engine
+from projections.engine import ProjectionWorker
 from web.pages import home
 
 
@@ -17,11 +18,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.cases = build_case_record(settings)
+        cases = build_case_record(settings)
+        engine = build_projection_engine(settings, cases)
+        worker = ProjectionWorker(engine) if settings.projections_in_process else None
+        app.state.cases, app.state.projections, app.state.worker = cases, engine, worker
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
-            app.state.cases.close()
+            if worker is not None:
+                worker.stop()
+            cases.close()
 
     app = FastAPI(
         title="Golden Thread",
@@ -32,8 +40,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     @app.get("/health", tags=["operations"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    def health(request: Request) -> dict[str, str | int]:
+        """Liveness, and how far the read side lags the record."""
+        engine = request.app.state.projections
+        lag = engine.head() - min(engine.positions().values(), default=0)
+        worker = request.app.state.worker
+        failing = worker is not None and worker.failures > 0
+        return {"status": "degraded" if failing else "ok", "projection_lag": lag}
 
     app.include_router(home.router)
     return app

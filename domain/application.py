@@ -62,6 +62,16 @@ _KIND_NAMES: dict[type[Aggregate], str] = {
 }
 
 
+_COORDINATED: dict[type[Aggregate], tuple[type[Any], ...]] = {
+    ChildProtectionPlan: (ChildProtectionPlan.Ended, ChildProtectionPlan.AgencyTaskSet),
+    CoreGroup: (CoreGroup.Closed,),
+    Child: (Child.ProtectionPlanOpened, Child.ProtectionPlanClosed),
+}
+"""Events that must be saved with other streams (the plan's ending closes the child's record and
+the core group; a task set on the plan creates the task): the single-stream `change_*` methods
+refuse them, so no caller can write half of such a change."""
+
+
 @dataclass(frozen=True)
 class Saved:
     """What a command left behind: where it sits in the log, and the stream's new version."""
@@ -85,7 +95,7 @@ class PlanEnding:
 
     ended_on: date
     reason: PlanEndReason
-    step_down_to_child_in_need: bool = True
+    step_down_to_child_in_need: bool = False
     dissent: tuple[Dissent, ...] = ()
 
 
@@ -181,6 +191,11 @@ class CaseRecord(Application[UUID]):
         def command() -> Sequence[Aggregate]:
             aggregate = self._load_expecting(cls, record_id, expected_version)
             action(aggregate)
+            coordinated = _COORDINATED.get(cls, ())
+            if any(isinstance(e, coordinated) for e in aggregate.pending_events):
+                raise TypeError(
+                    f"{cls.__name__} change touches other streams: use its own service command"
+                )
             return (aggregate,)
 
         return self._run(command, expected_version)
@@ -294,13 +309,14 @@ class CaseRecord(Application[UUID]):
         category: CategoryOfAbuse,
         conference: ConferenceDecision,
         ratings: Sequence[OutcomeRating] = (),
+        parental_engagement: ParentalEngagement | None = None,
         step_down_to_child_in_need: bool = True,
         expected_version: int | None = None,
     ) -> Saved:
-        """A review conference, with the ratings taken there. When it decides the child is no
-        longer at continuing risk, the plan ends that day (key decision point 3), the child's
-        record closes the plan (and opens any step-down child in need plan) and the core group
-        closes: all in one save."""
+        """A review conference, with the ratings taken there and the parents' engagement. When it
+        decides the child is no longer at continuing risk, the plan ends that day (key decision
+        point 3), the child's record closes the plan (and opens any step-down child in need
+        plan) and the core group closes: all in one save."""
 
         def command() -> Sequence[Aggregate]:
             plan = self._load_expecting(ChildProtectionPlan, plan_id, expected_version)
@@ -314,6 +330,13 @@ class CaseRecord(Application[UUID]):
                     score=rating.score,
                     evidence=rating.evidence,
                     rated_on=held_on,
+                    occasion=RatingOccasion.REVIEW_CONFERENCE,
+                )
+            if parental_engagement is not None:
+                plan.record_parental_engagement(
+                    by=by,
+                    recorded_on=held_on,
+                    engagement=parental_engagement,
                     occasion=RatingOccasion.REVIEW_CONFERENCE,
                 )
             if decision is ReviewDecision.CONTINUE:

@@ -19,8 +19,10 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import (
     ChildIdentityError,
     ChildInNeedPlanError,
+    NotTheOpenPlanError,
     OpenPlanExistsError,
     OverlappingPlanError,
+    PlanEndsOnStartDateError,
 )
 from domain.transcodings import stored_enum, stored_value
 from domain.values import Actor
@@ -134,6 +136,10 @@ class Child(Aggregate):
         last = self.child_in_need_plans[-1] if self.child_in_need_plans else None
         return last if last is not None and last.end_on is None else None
 
+    def _last_child_in_need_end(self) -> date | None:
+        ends = [p.end_on for p in self.child_in_need_plans if p.end_on is not None]
+        return max(ends) if ends else None
+
     def previous_protection_plans(self, plan_id: UUID) -> int:
         """How many plans the child had before this one: the census `NumberOfPreviousCPP`."""
         for index, period in enumerate(self.protection_plans):
@@ -160,11 +166,15 @@ class Child(Aggregate):
                 f"A new plan starts after the child's last plan ended ({max(ended)})."
             )
         cin = self.open_child_in_need_plan
+        if cin is not None and start_on < cin.start_on:
+            raise OverlappingPlanError("The plan cannot start before the open child in need plan.")
+        last_cin_end = self._last_child_in_need_end()
+        if cin is None and last_cin_end is not None and start_on < last_cin_end:
+            raise OverlappingPlanError(
+                f"A protection plan starts on or after the last child in need plan ended "
+                f"({last_cin_end})."
+            )
         if cin is not None:
-            if start_on < cin.start_on:
-                raise OverlappingPlanError(
-                    "The plan cannot start before the open child in need plan."
-                )
             self._child_in_need_plan_ended(by=by, end_on=start_on)
         self._protection_plan_opened(by=by, plan_id=plan_id, start_on=start_on)
 
@@ -184,9 +194,9 @@ class Child(Aggregate):
         starts the same day."""
         current = self.open_protection_plan
         if current is None or current.plan_id != plan_id:
-            raise OpenPlanExistsError("That plan is not the child's open plan.")
+            raise NotTheOpenPlanError("That plan is not the child's open plan.")
         if end_on <= current.start_on:
-            raise OverlappingPlanError("A plan ends after the day it started.")
+            raise PlanEndsOnStartDateError("A plan ends after the day it started.")
         self._protection_plan_closed(by=by, plan_id=plan_id, end_on=end_on)
         if step_down:
             self._child_in_need_plan_started(by=by, start_on=end_on)
@@ -202,12 +212,22 @@ class Child(Aggregate):
         start_on: date
 
     def start_child_in_need_plan(self, *, by: Actor, start_on: date) -> None:
+        """Never alongside a protection plan, past or present: it starts on or after the last
+        protection plan and the last child in need plan ended."""
         if self.open_protection_plan is not None:
             raise ChildInNeedPlanError(
                 "A child in need plan cannot start while a child protection plan is open."
             )
         if self.open_child_in_need_plan is not None:
             raise ChildInNeedPlanError("The child already has an open child in need plan.")
+        ends = [p.end_on for p in self.protection_plans if p.end_on is not None]
+        last_cin_end = self._last_child_in_need_end()
+        if last_cin_end is not None:
+            ends.append(last_cin_end)
+        if ends and start_on < max(ends):
+            raise OverlappingPlanError(
+                f"A child in need plan starts on or after the last plan ended ({max(ends)})."
+            )
         self._child_in_need_plan_started(by=by, start_on=start_on)
 
     @event(ChildInNeedPlanStarted)

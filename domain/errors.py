@@ -77,8 +77,12 @@ class ConferenceOnWeekendError(InvalidRecordError):
     rule = "conference-not-on-weekend"
 
 
-class PlanStartNotIcpcDateError(InvalidRecordError):
-    rule = "plan-starts-on-icpc-date"
+class StrategyDiscussionAfterIcpcError(InvalidRecordError):
+    rule = "strategy-discussion-before-icpc"
+
+
+class DateBeforePlanStartError(InvalidRecordError):
+    rule = "not-before-plan-start"
 
 
 class ReviewNotAfterPlanStartError(InvalidRecordError):
@@ -109,6 +113,18 @@ class StepDownDateError(InvalidRecordError):
     rule = "step-down-starts-on-end-date"
 
 
+class StepDownNotPossibleError(InvalidRecordError):
+    rule = "step-down-only-when-risk-reduced"
+
+
+class PlanEndBeforeReviewError(InvalidRecordError):
+    rule = "plan-ends-after-last-review"
+
+
+class PlanAlreadyAgreedError(StateConflictError):
+    rule = "plan-agreed-once"
+
+
 class ScoreOutOfRangeError(InvalidRecordError):
     rule = "score-0-to-10"
 
@@ -119,10 +135,6 @@ class OutcomeNotAgreedError(StateConflictError):
 
 class UnknownOutcomeError(InvalidRecordError):
     rule = "outcome-belongs-to-plan"
-
-
-class DateInFutureError(InvalidRecordError):
-    rule = "not-in-future"
 
 
 class BlankFieldError(InvalidRecordError):
@@ -138,6 +150,10 @@ class OpenPlanExistsError(StateConflictError):
 
 class OverlappingPlanError(StateConflictError):
     rule = "plans-never-overlap"
+
+
+class NotTheOpenPlanError(StateConflictError):
+    rule = "plan-is-the-childs-open-plan"
 
 
 class ChildInNeedPlanError(StateConflictError):

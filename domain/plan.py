@@ -20,7 +20,10 @@ from domain.calendar import is_weekend
 from domain.errors import (
     BlankFieldError,
     ConferenceOnWeekendError,
+    DateBeforePlanStartError,
     OutcomeNotAgreedError,
+    PlanAlreadyAgreedError,
+    PlanEndBeforeReviewError,
     PlanEndedError,
     PlanEndsOnStartDateError,
     PlanEndWithoutReviewError,
@@ -29,6 +32,8 @@ from domain.errors import (
     ReviewOutOfOrderError,
     ScoreOutOfRangeError,
     StepDownDateError,
+    StepDownNotPossibleError,
+    StrategyDiscussionAfterIcpcError,
     UnknownOutcomeError,
 )
 from domain.timescales import first_review_due, next_review_due
@@ -179,7 +184,9 @@ class ChildProtectionPlan(Aggregate):
         starts on the conference date, so the census start date is always an ICPC date."""
         _check_conference_day(icpc_on)
         if strategy_discussion_on is not None and strategy_discussion_on > icpc_on:
-            raise ReviewOutOfOrderError("The strategy discussion comes before the conference.")
+            raise StrategyDiscussionAfterIcpcError(
+                "The strategy discussion comes before the conference."
+            )
         return cls._create(
             cls.Started,
             id=plan_id,
@@ -435,7 +442,7 @@ class ChildProtectionPlan(Aggregate):
         self._require_agreed(outcome_id)
         _check_score(score)
         if rated_on < self.icpc_on:
-            raise ReviewNotAfterPlanStartError("A rating cannot predate the plan.")
+            raise DateBeforePlanStartError("A rating cannot predate the plan.")
         self._outcome_progress_rated(
             by=by,
             outcome_id=outcome_id,
@@ -470,12 +477,14 @@ class ChildProtectionPlan(Aggregate):
         """Key decision point 2. A plan is agreed only once it names at least one outcome for the
         child: the inspectorate found plans that listed actions and no outcomes."""
         self._require_open()
+        if self.agreed_on is not None:
+            raise PlanAlreadyAgreedError(f"Plan {self.id} was agreed on {self.agreed_on}.")
         if not any(o.status is OutcomeStatus.AGREED for o in self.outcomes.values()):
             raise PlanWithoutOutcomesError(
                 "A plan is agreed only once it names an outcome for the child."
             )
         if agreed_on < self.icpc_on:
-            raise ReviewNotAfterPlanStartError("The plan cannot be agreed before its conference.")
+            raise DateBeforePlanStartError("The plan cannot be agreed before its conference.")
         self._agreed(
             by=by,
             agreed_on=agreed_on,
@@ -518,7 +527,7 @@ class ChildProtectionPlan(Aggregate):
         seen alone."""
         self._require_open()
         if visited_on < self.icpc_on:
-            raise ReviewNotAfterPlanStartError("A visit under the plan cannot predate it.")
+            raise DateBeforePlanStartError("A visit under the plan cannot predate it.")
         self._child_visited(by=by, visited_on=visited_on, seen_alone=seen_alone, note=note.strip())
 
     @event(ChildVisited)
@@ -754,8 +763,9 @@ class ChildProtectionPlan(Aggregate):
         dissent: tuple[Dissent, ...] = (),
     ) -> None:
         """A plan ends at a review conference that judged the child no longer at continuing
-        risk, or administratively. It cannot end on the day it started, nor end twice. A step-down
-        child in need plan starts on the day this plan ends."""
+        risk, or administratively. It cannot end on the day it started, before its last review,
+        nor end twice. A step-down child in need plan starts on the day this plan ends, and only
+        follows a plan that ended because the risk was reduced."""
         self._require_open()
         if ended_on <= self.icpc_on:
             raise PlanEndsOnStartDateError(
@@ -768,6 +778,15 @@ class ChildProtectionPlan(Aggregate):
                     "A plan ends for no longer being at continuing risk only at a review "
                     "conference that decided so, on that conference's date."
                 )
+        if self.reviews and ended_on < self.reviews[-1].held_on:
+            raise PlanEndBeforeReviewError(
+                f"A plan ends on or after its last review conference ({self.reviews[-1].held_on})."
+            )
+        if child_in_need_plan_starts_on is not None and reason.is_administrative:
+            raise StepDownNotPossibleError(
+                "A plan steps down to a child in need plan only when the child is no longer at "
+                "continuing risk; a child who moved, turned 18, died or left the UK does not."
+            )
         if child_in_need_plan_starts_on is not None and child_in_need_plan_starts_on != ended_on:
             raise StepDownDateError(
                 "A step-down child in need plan starts on the day the protection plan ends."

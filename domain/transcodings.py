@@ -79,11 +79,21 @@ class EnumAsValue(Transcoding):
         return enum(data)
 
 
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
 class DataclassAsDict(Transcoding):
     def __init__(self, name: str, cls: type[Any]) -> None:
         self.type = cls
         self.name = name
         self._fields = [f.name for f in dataclasses.fields(cls)]
+        self._defaults: dict[str, Callable[[], Any]] = {}
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                self._defaults[f.name] = _constant(f.default)
+            elif f.default_factory is not dataclasses.MISSING:
+                self._defaults[f.name] = f.default_factory
         self._tuple_fields = {
             f.name for f in dataclasses.fields(cls) if str(f.type).startswith("tuple")
         }
@@ -92,10 +102,16 @@ class DataclassAsDict(Transcoding):
         return {name: getattr(obj, name) for name in self._fields}
 
     def decode(self, data: dict[str, Any]) -> Any:
+        """Rebuild the value as stored, without running its validation again: a rule tightened
+        later must never make old records unreadable."""
         for name in self._tuple_fields:
             if isinstance(data.get(name), list):
                 data[name] = tuple(data[name])
-        return self.type(**data)
+        value: Any = object.__new__(self.type)
+        for name in self._fields:
+            stored = data[name] if name in data else self._defaults[name]()
+            object.__setattr__(value, name, stored)
+        return value
 
 
 class ActorAsList(Transcoding):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import typer
 import uvicorn
 
+from goldenthread import projections_cli
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record
 
 app = typer.Typer(help="Golden Thread: multi-agency child protection plans.", no_args_is_help=True)
+app.add_typer(projections_cli.app, name="projections")
 
 
 @app.command()
@@ -45,3 +47,7 @@ def demo_data(
             typer.echo(load_synthetic(cases, plans=scale, seed=seed))
     finally:
         cases.close()
+
+
+if __name__ == "__main__":
+    app()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -205,7 +205,7 @@ class Story:
     stalled: bool = False
     agencies: tuple[int, ...] = (0, 1)
     oversight_missing: bool = False
-    scores: list[int] = field(default_factory=list)
+    busy: bool = False  # synthetic plans: weekly visits, fortnightly task notes, more tasks
 
 
 DEMO_STORIES: tuple[Story, ...] = (
@@ -409,8 +409,8 @@ class Storyteller:
             self._oversight(plan_id, manager, icpc_on, KeyDecisionPoint.PLAN_AGREED)
         tasks = self._tasks(plan_id, outcomes, members, worker, icpc_on, given, story)
         self._core_groups(plan_id, core_group_id, outcomes, members, worker, icpc_on, story)
-        self._progress_tasks(tasks, core_group_id, icpc_on)
-        self._visits(plan_id, worker, icpc_on)
+        self._progress_tasks(tasks, core_group_id, icpc_on, story.busy)
+        self._visits(plan_id, worker, icpc_on, story.busy)
         if story.letter_of_concern:
             cases.change_plan(
                 plan_id,
@@ -455,7 +455,8 @@ class Storyteller:
         story: Story,
     ) -> list[tuple[UUID, DemoPerson, date | None]]:
         tasks: list[tuple[UUID, DemoPerson, date | None]] = []
-        for index, member in enumerate(members):
+        assignees = members * 2 if story.busy else members
+        for index, member in enumerate(assignees):
             task_id = uuid4()
             outcome_id = outcomes[index % len(outcomes)][0]
             overdue = index < story.overdue_tasks
@@ -484,12 +485,22 @@ class Storyteller:
         tasks: list[tuple[UUID, DemoPerson, date | None]],
         core_group_id: UUID,
         icpc_on: date,
+        busy: bool,
     ) -> None:
         for task_id, member, due_on in tasks:
             started_on = min(self.today, icpc_on + timedelta(days=3))
             self.cases.change_task(
                 task_id, lambda t: t.start(by=member.actor, started_on=started_on)
             )
+            noted_on = started_on + timedelta(days=14)
+            while busy and noted_on < min(due_on or self.today, self.today):
+                self.cases.change_task(
+                    task_id,
+                    lambda t: t.note_progress(
+                        by=member.actor, noted_on=noted_on, note="Seen this fortnight."
+                    ),
+                )
+                noted_on += timedelta(days=14)
             if due_on is None:
                 self.cases.change_task(
                     task_id,
@@ -555,9 +566,21 @@ class Storyteller:
             lambda g: g.schedule_meeting(by=worker.actor, meeting_id=uuid4(), meeting_on=held_on),
         )
 
-    def _visits(self, plan_id: UUID, worker: DemoPerson, icpc_on: date) -> None:
+    def _visits(self, plan_id: UUID, worker: DemoPerson, icpc_on: date, busy: bool) -> None:
         visit_on = icpc_on + timedelta(days=5)
+        visits = 0
         while visit_on < self.today:
+            visits += 1
+            if busy and visits % 4 == 0:
+                self.cases.change_plan(
+                    plan_id,
+                    lambda p: p.record_childs_views(
+                        by=worker.actor,
+                        recorded_on=visit_on,
+                        views="Talked about school and home.",
+                        how_gathered="Seen alone at home",
+                    ),
+                )
             seen_alone = self.rng.random() < 0.7
             self.cases.change_plan(
                 plan_id,
@@ -568,7 +591,7 @@ class Storyteller:
                     note="Home visit.",
                 ),
             )
-            visit_on += timedelta(days=self.rng.randint(10, 16))
+            visit_on += timedelta(days=7 if busy else self.rng.randint(10, 16))
 
     def _reviews(
         self,
@@ -713,7 +736,7 @@ def load_synthetic(
     teller = Storyteller(cases, rng, today or date.today())
     for number in range(plans):
         base = rng.choice(DEMO_STORIES)
-        story = replace(base, weeks_since_icpc=rng.randint(1, 70), scores=[])
+        story = replace(base, weeks_since_icpc=rng.randint(4, 80), busy=True)
         if story.ends_at_review is None and rng.random() < 0.3:
             story = replace(story, ends_at_review=rng.randint(1, 3))
         teller.tell(1000 + number, story)

@@ -40,6 +40,14 @@ class Settings(BaseSettings):
         description="How often the core group meets after its first meeting.",
     )
 
+    projection_batch_size: int = Field(
+        default=2000, ge=1, le=100_000, description="Notifications per projection transaction."
+    )
+    projections_in_process: bool = Field(
+        default=True,
+        description="Run the projection worker inside the web process (SQLite, small sites).",
+    )
+
     @property
     def uses_postgres(self) -> bool:
         return self.database_url is not None and self.database_url.startswith(
@@ -83,7 +91,9 @@ class Settings(BaseSettings):
         """The environment of a projection's view: on SQLite its own file (table names are fixed
         per file), on PostgreSQL the record's database with a small pool of its own. `scratch`
         names a throwaway copy (another file, or another schema) used by `projections verify`."""
-        env = self.persistence_env(f"view_{name}" if scratch is None else f"scratch_{scratch}_{name}")
+        env = self.persistence_env(
+            f"view_{name}" if scratch is None else f"scratch_{scratch}_{name}"
+        )
         if self.uses_postgres:
             env["POSTGRES_POOL_SIZE"] = "2"
             env["POSTGRES_MAX_OVERFLOW"] = "2"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from domain.application import CaseRecord
 from domain.escalation_policy import EscalationPolicy, get_policy, policy_from_mapping
 from goldenthread.settings import Settings
+from projections.engine import ProjectionEngine
+from projections.registry import open_views
 
 
 def escalation_policy(settings: Settings) -> EscalationPolicy:
@@ -24,4 +27,19 @@ def build_case_record(settings: Settings | None = None) -> CaseRecord:
         env=settings.persistence_env(),
         escalation_policy=escalation_policy(settings),
         core_group_interval_weeks=settings.core_group_interval_weeks,
+    )
+
+
+def build_projection_engine(
+    settings: Settings,
+    cases: CaseRecord,
+    names: Sequence[str] | None = None,
+    scratch: str | None = None,
+) -> ProjectionEngine:
+    """The engine that keeps the named views (all by default) up to date from `cases`."""
+    return ProjectionEngine(
+        cases.recorder,
+        cases.mapper,
+        open_views(settings, names, scratch),
+        batch_size=settings.projection_batch_size,
     )

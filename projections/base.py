@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -178,10 +178,24 @@ def _from_storage(value: Any, kind: ColumnType) -> Any:
 
 
 _SQL_TYPES = {
-    False: {"text": "TEXT", "uuid": "TEXT", "int": "INTEGER", "bool": "INTEGER", "date": "TEXT",
-            "timestamp": "TEXT", "json": "TEXT"},
-    True: {"text": "text", "uuid": "text", "int": "bigint", "bool": "boolean", "date": "text",
-           "timestamp": "text", "json": "text"},
+    False: {
+        "text": "TEXT",
+        "uuid": "TEXT",
+        "int": "INTEGER",
+        "bool": "INTEGER",
+        "date": "TEXT",
+        "timestamp": "TEXT",
+        "json": "TEXT",
+    },
+    True: {
+        "text": "text",
+        "uuid": "text",
+        "int": "bigint",
+        "bool": "boolean",
+        "date": "text",
+        "timestamp": "text",
+        "json": "text",
+    },
 }
 
 
@@ -220,6 +234,14 @@ class View(RowReader, TrackingRecorder):
     @abstractmethod
     def _write_upserts(self, cursor: Any, table: Table, rows: Sequence[Row]) -> None: ...
 
+    if TYPE_CHECKING:  # provided by the library's tracking recorders, later in the MRO
+
+        def _insert_tracking(self, c: Any, tracking: Tracking) -> None: ...
+
+    @abstractmethod
+    def drop(self) -> None:
+        """Remove the view's tables and tracking: a rebuild starts from position 0."""
+
     def _placeholder(self, name: str) -> str:
         return f"%({name})s" if self.postgres else f":{name}"
 
@@ -252,7 +274,9 @@ class View(RowReader, TrackingRecorder):
     def fetch_row(self, table: Table, key: Key) -> Row | None:
         where = " AND ".join(f"{k} = {self._placeholder(k)}" for k in table.key)
         rows = self.select(
-            table, f"SELECT * FROM {self.qualified(table)} WHERE {where}", self._encode_key(table, key)
+            table,
+            f"SELECT * FROM {self.qualified(table)} WHERE {where}",
+            self._encode_key(table, key),
         )
         return rows[0] if rows else None
 
@@ -343,8 +367,15 @@ class SQLiteView(View, SQLiteTrackingRecorder):
         self.create_table()
 
 
-_PG_ARRAY = {"text": "text[]", "uuid": "text[]", "int": "bigint[]", "bool": "boolean[]",
-             "date": "text[]", "timestamp": "text[]", "json": "text[]"}
+_PG_ARRAY = {
+    "text": "text[]",
+    "uuid": "text[]",
+    "int": "bigint[]",
+    "bool": "boolean[]",
+    "date": "text[]",
+    "timestamp": "text[]",
+    "json": "text[]",
+}
 
 
 class PostgresView(View, PostgresTrackingRecorder):

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
 
@@ -46,7 +47,7 @@ class ProjectionEngine:
     def __init__(
         self,
         recorder: ApplicationRecorder,
-        mapper: Mapper,
+        mapper: Mapper[UUID],
         views: Sequence[View],
         batch_size: int = BATCH_SIZE,
     ) -> None:

@@ -35,7 +35,8 @@ def test_the_demo_authority_has_plans_at_every_stage(tmp_path):
     assert any(len(c.protection_plans) > 1 for c in children), "a repeat plan"
     assert any(c.expected_date_of_birth for c in children), "a pre-birth plan"
     assert any(c.child_in_need_plans and c.open_child_in_need_plan for c in children), "step-down"
-    assert any(p.ended_on for p in plans) and any(p.is_open for p in plans)
+    assert any(p.ended_on for p in plans), "an ended plan"
+    assert any(p.is_open for p in plans), "an open plan"
     assert any(p.reviews for p in plans if p.is_open), "a reviewed plan"
     assert any(p.letters_of_concern for p in plans), "a letter of concern"
     assert {e.stage for e in escalations if e.is_open} == {1, 2, 3, 4}

@@ -216,9 +216,13 @@ class PlanRules(RuleBasedStateMachine):
             assert last.decision is ReviewDecision.END
 
     @invariant()
-    def only_agreed_outcomes_have_tasks_set(self):
-        statuses = {OutcomeStatus.AGREED, OutcomeStatus.ACHIEVED, OutcomeStatus.WITHDRAWN}
-        assert all(o.status in statuses for o in self.plan.outcomes.values())
+    def tasks_are_set_only_under_outcomes_agreed_at_the_time(self):
+        state = None
+        for domain_event in self.events:
+            if isinstance(domain_event, ChildProtectionPlan.AgencyTaskSet):
+                outcome = state.outcomes[str(domain_event.outcome_id)]
+                assert outcome.status is OutcomeStatus.AGREED
+            state = domain_event.mutate(state)
 
     @invariant()
     def replaying_the_events_rebuilds_the_same_plan(self):

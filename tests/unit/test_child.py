@@ -8,6 +8,7 @@ from domain.child import Child
 from domain.errors import (
     ChildIdentityError,
     ChildInNeedPlanError,
+    NotTheOpenPlanError,
     OpenPlanExistsError,
     OverlappingPlanError,
 )
@@ -89,3 +90,46 @@ def test_a_child_has_a_date_of_birth_or_an_expected_one_but_not_both():
             by=WORKER,
             details=replace(child_details(), expected_date_of_birth=date(2026, 9, 1)),
         )
+
+
+def test_a_child_in_need_plan_never_starts_inside_an_earlier_protection_plan():
+    child = a_child()
+    plan_id = uuid4()
+    child.open_protection_plan_on(by=WORKER, plan_id=plan_id, start_on=date(2026, 3, 2))
+    child.close_protection_plan(
+        by=WORKER, plan_id=plan_id, end_on=date(2026, 6, 1), step_down=False
+    )
+
+    with pytest.raises(OverlappingPlanError):
+        child.start_child_in_need_plan(by=WORKER, start_on=date(2026, 5, 1))
+    child.start_child_in_need_plan(by=WORKER, start_on=date(2026, 6, 1))
+
+
+def test_a_protection_plan_never_starts_inside_an_earlier_child_in_need_plan():
+    child = a_child()
+    child.start_child_in_need_plan(by=WORKER, start_on=date(2026, 1, 5))
+    child.end_child_in_need_plan(by=WORKER, end_on=date(2026, 4, 1))
+
+    with pytest.raises(OverlappingPlanError):
+        child.open_protection_plan_on(by=WORKER, plan_id=uuid4(), start_on=date(2026, 3, 2))
+    child.open_protection_plan_on(by=WORKER, plan_id=uuid4(), start_on=date(2026, 4, 1))
+
+
+def test_only_the_childs_open_plan_can_be_closed():
+    child = a_child()
+    child.open_protection_plan_on(by=WORKER, plan_id=uuid4(), start_on=date(2026, 3, 2))
+
+    with pytest.raises(NotTheOpenPlanError):
+        child.close_protection_plan(
+            by=WORKER, plan_id=uuid4(), end_on=date(2026, 6, 1), step_down=False
+        )
+
+
+def test_a_child_in_need_plan_cannot_end_before_it_started_nor_when_none_is_open():
+    child = a_child()
+
+    with pytest.raises(ChildInNeedPlanError):
+        child.end_child_in_need_plan(by=WORKER, end_on=date(2026, 1, 5))
+    child.start_child_in_need_plan(by=WORKER, start_on=date(2026, 1, 5))
+    with pytest.raises(ChildInNeedPlanError):
+        child.end_child_in_need_plan(by=WORKER, end_on=date(2026, 1, 4))

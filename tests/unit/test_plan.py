@@ -7,7 +7,10 @@ import pytest
 from domain.errors import (
     BlankFieldError,
     ConferenceOnWeekendError,
+    DateBeforePlanStartError,
     OutcomeNotAgreedError,
+    PlanAlreadyAgreedError,
+    PlanEndBeforeReviewError,
     PlanEndedError,
     PlanEndsOnStartDateError,
     PlanEndWithoutReviewError,
@@ -16,6 +19,8 @@ from domain.errors import (
     ReviewOutOfOrderError,
     ScoreOutOfRangeError,
     StepDownDateError,
+    StepDownNotPossibleError,
+    StrategyDiscussionAfterIcpcError,
     UnknownOutcomeError,
 )
 from domain.plan import (
@@ -214,14 +219,79 @@ def test_a_plan_cannot_end_twice():
 
 def test_a_step_down_child_in_need_plan_starts_on_the_end_date():
     plan = a_plan()
+    review(plan, date(2026, 6, 1), ReviewDecision.END)
 
     with pytest.raises(StepDownDateError):
         plan.end(
+            by=CHAIR,
+            ended_on=date(2026, 6, 1),
+            reason=PlanEndReason.NO_LONGER_AT_CONTINUING_RISK,
+            child_in_need_plan_starts_on=date(2026, 6, 2),
+        )
+
+
+@pytest.mark.parametrize("reason", [r for r in PlanEndReason if r.is_administrative])
+def test_only_a_plan_ended_for_reduced_risk_steps_down_to_a_child_in_need_plan(reason):
+    plan = a_plan()
+
+    with pytest.raises(StepDownNotPossibleError):
+        plan.end(
             by=WORKER,
             ended_on=date(2026, 4, 1),
-            reason=PlanEndReason.MOVED_TO_ANOTHER_AUTHORITY,
-            child_in_need_plan_starts_on=date(2026, 4, 2),
+            reason=reason,
+            child_in_need_plan_starts_on=date(2026, 4, 1),
         )
+
+
+def test_a_plan_cannot_end_before_its_last_review_conference():
+    plan = a_plan()
+    review(plan, date(2026, 6, 1), ReviewDecision.CONTINUE)
+
+    with pytest.raises(PlanEndBeforeReviewError):
+        plan.end(by=WORKER, ended_on=date(2026, 5, 4), reason=PlanEndReason.LEFT_THE_UK)
+
+
+def test_a_plan_is_agreed_once():
+    plan = a_plan()
+    with_outcome(plan)
+    plan.agree(by=WORKER, agreed_on=A_MONDAY, contingency_plan="Legal planning meeting")
+
+    with pytest.raises(PlanAlreadyAgreedError):
+        plan.agree(by=WORKER, agreed_on=A_MONDAY, contingency_plan="Again")
+
+
+def test_the_strategy_discussion_comes_before_the_initial_conference():
+    with pytest.raises(StrategyDiscussionAfterIcpcError):
+        ChildProtectionPlan.start(
+            plan_id=uuid4(),
+            by=CHAIR,
+            child_id=uuid4(),
+            icpc_on=A_MONDAY,
+            strategy_discussion_on=A_MONDAY + timedelta(days=1),
+            category=CategoryOfAbuse.NEGLECT,
+            decision=a_conference_decision(),
+            lead_social_worker_id=WORKER.user_id,
+            lead_social_worker_name=WORKER.name,
+            team="Team",
+        )
+
+
+def test_ratings_and_visits_cannot_predate_the_plan():
+    plan = a_plan()
+    outcome_id = with_outcome(plan)
+    before = A_MONDAY - timedelta(days=1)
+
+    with pytest.raises(DateBeforePlanStartError):
+        plan.rate_outcome_progress(
+            by=WORKER,
+            outcome_id=outcome_id,
+            score=4,
+            evidence="e",
+            rated_on=before,
+            occasion=RatingOccasion.VISIT,
+        )
+    with pytest.raises(DateBeforePlanStartError):
+        plan.record_visit(by=WORKER, visited_on=before, seen_alone=True, note="")
 
 
 def test_an_ended_plan_refuses_new_outcomes_tasks_and_ratings():
