@@ -9,7 +9,7 @@ import sys
 
 from bench.support import merge_results
 
-SUITES = ("bench.core",)
+SUITES = ("bench.core", "bench.projections")
 BACKENDS = ("sqlite", "postgres")
 
 

@@ -381,9 +381,20 @@ _PG_ARRAY = {
 class PostgresView(View, PostgresTrackingRecorder):
     postgres = True
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sql_create_statements.extend(SQL(s) for s in self.table_ddl())  # type: ignore[misc]
+    def create_table(self) -> None:
+        """Create the tracking table, then the view's tables only if one is missing: `CREATE
+        INDEX IF NOT EXISTS` locks its table even when the index exists, and a process opening
+        its views while a worker writes them must not deadlock with it."""
+        super().create_table()
+        with self.datastore.transaction(commit=True) as cursor:
+            missing = False
+            for table in self.model.tables:
+                cursor.execute("SELECT to_regclass(%s) AS found", (self.qualified(table),))
+                row = cursor.fetchone()
+                missing = missing or row is None or row["found"] is None
+            if missing:
+                for statement in self.table_ddl():
+                    cursor.execute(SQL(statement))
 
     def qualified(self, table: Table) -> str:
         return f'"{self.datastore.schema}"."{self.physical(table)}"'

@@ -9,9 +9,21 @@ from eventsourcing.utils import Environment
 
 from goldenthread.settings import Settings
 from projections.base import ReadModel, View, view_classes
+from projections.drift import DriftModel
+from projections.escalations import EscalationsModel
+from projections.key_decisions import KeyDecisionsModel
 from projections.outcome_progress import OutcomeProgressModel
+from projections.partner_task_completion import PartnerTaskCompletionModel
+from projections.plan_history import PlanHistoryModel
 
-READ_MODELS: tuple[type[ReadModel], ...] = (OutcomeProgressModel,)
+READ_MODELS: tuple[type[ReadModel], ...] = (
+    OutcomeProgressModel,
+    PartnerTaskCompletionModel,
+    EscalationsModel,
+    PlanHistoryModel,
+    KeyDecisionsModel,
+    DriftModel,
+)
 
 
 def model_named(name: str) -> type[ReadModel]:
@@ -29,7 +41,7 @@ def open_view(settings: Settings, model: type[ReadModel], scratch: str | None = 
     factory = InfrastructureFactory.construct(Environment(model.name, env))
     sqlite_class, postgres_class = view_classes(model)
     view_class = postgres_class if settings.uses_postgres else sqlite_class
-    return factory.tracking_recorder(view_class)  # type: ignore[arg-type, return-value]
+    return factory.tracking_recorder(view_class)  # type: ignore[return-value]
 
 
 def open_views(

@@ -30,8 +30,8 @@ def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def _positions(settings: Settings, cases) -> set[int]:
-    return set(build_projection_engine(settings, cases).positions().values())
+def _positions(engine) -> set[int]:
+    return set(engine.positions().values())
 
 
 def test_views_equal_a_fresh_rebuild_after_repeated_sigkills(postgres_database, tmp_path):
@@ -39,12 +39,15 @@ def test_views_equal_a_fresh_rebuild_after_repeated_sigkills(postgres_database, 
     with psycopg.connect(postgres_database, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     settings = Settings(
-        data_dir=tmp_path, database_url=postgres_database, database_schema=schema,
+        data_dir=tmp_path,
+        database_url=postgres_database,
+        database_schema=schema,
         projection_batch_size=25,
     )
     cases = build_case_record(settings)
     load_synthetic(cases, plans=60, seed=11, today=date(2026, 11, 26))
     head = cases.recorder.max_notification_id()
+    watcher = build_projection_engine(settings, cases)
     env = {
         **os.environ,
         "GOLDENTHREAD_DATABASE_URL": postgres_database,
@@ -55,24 +58,24 @@ def test_views_equal_a_fresh_rebuild_after_repeated_sigkills(postgres_database, 
 
     killed_mid_way = 0
     for _ in range(KILLS):
-        before = _positions(settings, cases)
+        before = _positions(watcher)
         worker = _worker(env)
         deadline = time.monotonic() + 30
-        while _positions(settings, cases) == before and time.monotonic() < deadline:
+        while _positions(watcher) == before and time.monotonic() < deadline:
             time.sleep(0.02)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
-        if min(_positions(settings, cases)) < head:
+        if min(_positions(watcher)) < head:
             killed_mid_way += 1
     worker = _worker(env)
     deadline = time.monotonic() + 60
-    while _positions(settings, cases) != {head} and time.monotonic() < deadline:
+    while _positions(watcher) != {head} and time.monotonic() < deadline:
         time.sleep(0.05)
     worker.terminate()
     worker.wait(timeout=10)
 
     assert killed_mid_way >= 2, "the worker was killed while it still had work to do"
-    assert _positions(settings, cases) == {head}
+    assert _positions(watcher) == {head}
     with psycopg.connect(postgres_database, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "scratch_fresh_{os.getpid()}"')
     fresh = build_projection_engine(settings, cases, scratch=f"fresh_{os.getpid()}")
