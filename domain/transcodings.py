@@ -156,3 +156,4 @@ def register_all(transcoder: JSONTranscoder) -> None:
 def stored_types() -> dict[str, type[Any]]:
     """Every stored name with its type (for docs and contract tests)."""
     return {**_ENUMS, **_VALUES}
+

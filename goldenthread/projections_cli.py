@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -12,6 +13,7 @@ from uuid import uuid4
 import psycopg
 import typer
 
+from goldenthread.rebuild import rebuild as rebuild_views
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record, build_projection_engine
 from projections.base import View
@@ -88,16 +90,19 @@ class ProgressPrinter:
 
 
 @app.command()
-def rebuild(names: list[str] | None = NamesArg) -> None:
+def rebuild(
+    names: list[str] | None = NamesArg,
+    jobs: int = typer.Option(
+        os.cpu_count() or 1, help="Processes to rebuild in (views are split between them)."
+    ),
+) -> None:
     """Drop the views' tables and tracking, and rebuild them from position 0."""
     settings = Settings()
-    cases = build_case_record(settings)
-    engine = build_projection_engine(settings, cases, _check_names(names))
-    for view in engine.views:
-        view.drop()
-    processed = engine.catch_up(progress=ProgressPrinter())
+    chosen = _check_names(names)
+    head = rebuild_views(settings, chosen, jobs=jobs, progress=ProgressPrinter())
     sys.stderr.write("\n")
-    typer.echo(f"Rebuilt {', '.join(engine.positions())} from {processed} events.")
+    rebuilt = ", ".join(chosen or [m.name for m in READ_MODELS])
+    typer.echo(f"Rebuilt {rebuilt} up to position {head}.")
 
 
 @app.command()

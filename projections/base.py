@@ -23,10 +23,11 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from uuid import UUID
 
@@ -59,13 +60,23 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
+    append_only: bool = False
+    """Rows are written once and never looked up by handlers (history entries, ratings): they are
+    inserted without an upsert (`COPY` on PostgreSQL) and not kept in the row cache. Writing one
+    twice fails, which the tracking record guarantees never happens."""
 
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    def __post_init__(self) -> None:
+        getter = itemgetter(*self.key)
+        single = len(self.key) == 1
+        object.__setattr__(self, "_key_getter", (lambda row: (getter(row),)) if single else getter)
+
     def key_of(self, row: Mapping[str, Any]) -> Key:
-        return tuple(row[k] for k in self.key)
+        key: Key = self._key_getter(row)  # type: ignore[attr-defined]
+        return key
 
 
 def columns(spec: str) -> tuple[Column, ...]:
@@ -137,6 +148,9 @@ class ReadModel(ABC):
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
     topics: ClassVar[tuple[str, ...]]
+    relative_cost: ClassVar[float] = 1.0
+    """How much work a rebuild of this view is, relative to the others (for splitting a
+    rebuild across processes)."""
 
     @classmethod
     @abstractmethod
@@ -147,18 +161,46 @@ class ReadModel(ABC):
 # --- encoding values for storage ----------------------------------------------------------------
 
 
+def _text(value: Any) -> Any:
+    return value if value is None or type(value) is str else str(value)
+
+
+def _iso(value: Any) -> Any:
+    if value is None or type(value) is str:
+        return value
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else json.dumps(value, default=str, separators=(",", ":"))
+
+
+def _flag(value: Any) -> Any:
+    return None if value is None else bool(value)
+
+
+def _flag_as_int(value: Any) -> Any:
+    return None if value is None else int(bool(value))
+
+
+def _integer(value: Any) -> Any:
+    return value if value is None or type(value) is int else int(value)
+
+
+_ENCODERS: dict[tuple[ColumnType, bool], Callable[[Any], Any]] = {
+    **{(kind, pg): _text for kind in ("text", "uuid") for pg in (False, True)},
+    **{(kind, pg): _iso for kind in ("date", "timestamp") for pg in (False, True)},
+    **{("json", pg): _json for pg in (False, True)},
+    **{("int", pg): _integer for pg in (False, True)},
+    ("bool", True): _flag,
+    ("bool", False): _flag_as_int,
+}
+"""Storage encoders chosen once per column, not per value: view writes are the hot path of a
+rebuild."""
+
+
 def _to_storage(value: Any, kind: ColumnType, postgres: bool) -> Any:
-    if value is None:
-        return None
-    if kind in ("text", "uuid"):
-        return str(value)
-    if kind in ("date", "timestamp"):
-        return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
-    if kind == "json":
-        return json.dumps(value, default=str, separators=(",", ":"))
-    if kind == "bool":
-        return bool(value) if postgres else int(bool(value))
-    return int(value)
+    return _ENCODERS[kind, postgres](value)
 
 
 def _from_storage(value: Any, kind: ColumnType) -> Any:
@@ -247,20 +289,68 @@ class View(RowReader, TrackingRecorder):
 
     # --- writing ----------------------------------------------------------------------------
 
+    ROW_CACHE_LIMIT: ClassVar[int] = 250_000
+
+    @property
+    def _row_cache(self) -> dict[str, dict[Key, Row | None]]:
+        """Rows this process wrote, by table and key, so a handler looking up a row written in an
+        earlier batch does not go back to the database. Only the process that writes a view
+        caches it; the cache is dropped whenever a write fails."""
+        cache: dict[str, dict[Key, Row | None]] | None = self.__dict__.get("_rows")
+        if cache is None:
+            cache = self.__dict__["_rows"] = {}
+        return cache
+
     def apply(self, changes: Changes, tracking: Tracking) -> None:
         """Write a batch's changes and its tracking position in one transaction."""
-        with self._transaction(commit=True) as cursor:
-            for table in changes.tables():
-                deleted = changes.deletes.get(table.name)
-                if deleted:
-                    where = " AND ".join(f"{k} = {self._placeholder(k)}" for k in table.key)
-                    sql = f"DELETE FROM {self.qualified(table)} WHERE {where}"
-                    for key in deleted:
-                        cursor.execute(sql, self._encode_key(table, key))
-                rows = list(changes.upserts.get(table.name, {}).values())
-                if rows:
-                    self._write_upserts(cursor, table, rows)
-            self._insert_tracking(cursor, tracking)
+        try:
+            with self._transaction(commit=True) as cursor:
+                for table in changes.tables():
+                    deleted = changes.deletes.get(table.name)
+                    if deleted:
+                        where = " AND ".join(f"{k} = {self._placeholder(k)}" for k in table.key)
+                        sql = f"DELETE FROM {self.qualified(table)} WHERE {where}"
+                        for key in deleted:
+                            cursor.execute(sql, self._encode_key(table, key))
+                    rows = list(changes.upserts.get(table.name, {}).values())
+                    if rows:
+                        self._write_upserts(cursor, table, rows)
+                self._insert_tracking(cursor, tracking)
+        except BaseException:
+            self._forget()
+            raise
+        self._remember(changes)
+
+    @property
+    def _complete(self) -> set[str]:
+        """Tables whose every row is in the row cache, so a key not there is a row not stored."""
+        complete: set[str] | None = self.__dict__.get("_complete_tables")
+        if complete is None:
+            complete = self.__dict__["_complete_tables"] = set()
+        return complete
+
+    def assume_empty(self) -> None:
+        """The view holds nothing yet (position 0): every row it will hold will pass through
+        this process, so lookups of rows not written yet need not ask the database."""
+        self._row_cache.clear()
+        self._complete.update(t.name for t in self.model.tables if not t.append_only)
+
+    def _forget(self) -> None:
+        self._row_cache.clear()
+        self._complete.clear()
+
+    def _remember(self, changes: Changes) -> None:
+        cache = self._row_cache
+        for table in changes.tables():
+            if table.append_only:
+                continue
+            rows = cache.setdefault(table.name, {})
+            for key in changes.deletes.get(table.name, ()):
+                rows[key] = None
+            rows.update(changes.upserts.get(table.name, {}))
+            if len(rows) > self.ROW_CACHE_LIMIT:
+                rows.clear()
+                self._complete.discard(table.name)
 
     def _encode_key(self, table: Table, key: Key) -> dict[str, Any]:
         kinds = {c.name: c.type for c in table.columns}
@@ -272,13 +362,21 @@ class View(RowReader, TrackingRecorder):
     # --- reading ----------------------------------------------------------------------------
 
     def fetch_row(self, table: Table, key: Key) -> Row | None:
+        rows = self._row_cache.setdefault(table.name, {})
+        if key in rows:
+            return rows[key]
+        if table.name in self._complete:
+            return None
         where = " AND ".join(f"{k} = {self._placeholder(k)}" for k in table.key)
-        rows = self.select(
+        found = self.select(
             table,
             f"SELECT * FROM {self.qualified(table)} WHERE {where}",
             self._encode_key(table, key),
         )
-        return rows[0] if rows else None
+        row = found[0] if found else None
+        if not table.append_only:
+            rows[key] = row  # absent rows too: the batch that writes it replaces the entry
+        return row
 
     def select(self, table: Table, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Rows of `table` (every column decoded to its Python type)."""
@@ -347,19 +445,18 @@ class SQLiteView(View, SQLiteTrackingRecorder):
         conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         sql = (
             f"INSERT INTO {self.qualified(table)} ({', '.join(names)}) "
-            f"VALUES ({', '.join('?' for _ in names)}) "
-            f"ON CONFLICT ({', '.join(table.key)}) {conflict}"
+            f"VALUES ({', '.join('?' for _ in names)})"
         )
+        if not table.append_only:
+            sql += f" ON CONFLICT ({', '.join(table.key)}) {conflict}"
+        encoders = [(n, _ENCODERS[k, False]) for n, k in zip(names, kinds, strict=True)]
         cursor.sqlite_cursor.executemany(
-            sql,
-            [
-                tuple(_to_storage(row.get(n), k, False) for n, k in zip(names, kinds, strict=True))
-                for row in rows
-            ],
+            sql, [tuple([encode(row.get(n)) for n, encode in encoders]) for row in rows]
         )
 
     def drop(self) -> None:
         """Remove the view's tables and tracking: a rebuild starts from position 0."""
+        self._forget()
         with self.datastore.transaction(commit=True) as cursor:
             for table in self.model.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
@@ -403,8 +500,17 @@ class PostgresView(View, PostgresTrackingRecorder):
         return self.datastore.transaction(commit=commit)
 
     def _write_upserts(self, cursor: Any, table: Table, rows: Sequence[Row]) -> None:
-        """One statement per table per batch: the rows travel as one array per column."""
+        """One statement per table per batch: the rows travel as one array per column; rows
+        that are only ever appended are streamed with `COPY`."""
         names = table.column_names
+        if table.append_only:
+            encoders = [(c.name, _ENCODERS[c.type, True]) for c in table.columns]
+            with cursor.copy(
+                f"COPY {self.qualified(table)} ({', '.join(names)}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row([encode(row.get(n)) for n, encode in encoders])
+            return
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in table.key)
         conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         arrays = ", ".join(f"%s::{_PG_ARRAY[c.type]}" for c in table.columns)
@@ -413,7 +519,9 @@ class PostgresView(View, PostgresTrackingRecorder):
             f"SELECT * FROM unnest({arrays}) ON CONFLICT ({', '.join(table.key)}) {conflict}"
         )
         params = [
-            [_to_storage(row.get(c.name), c.type, True) for row in rows] for c in table.columns
+            [encode(row.get(c.name)) for row in rows]
+            for c in table.columns
+            for encode in (_ENCODERS[c.type, True],)
         ]
         cursor.execute(sql, params, prepare=False)
 

@@ -151,6 +151,7 @@ class Caseload:
 
 class DriftModel(ReadModel):
     name = "drift"
+    relative_cost = 2.0
     tables = (PLANS, CORE_GROUPS, MEETINGS, OUTCOMES, TASKS)
     topics = topics_of(
         Plan.Started,

@@ -82,6 +82,9 @@ class ProjectionEngine:
         max_batches: int | None,
     ) -> int:
         positions = {view: view.position() for view in self.views}
+        for view, position in positions.items():
+            if position == 0:
+                view.assume_empty()
         start = min(positions.values(), default=0)
         head = stop if stop is not None else self.head()
         processed, batches, started = 0, 0, time.perf_counter()

@@ -172,6 +172,7 @@ class SubjectCount:
 
 class EscalationsModel(ReadModel):
     name = "escalations"
+    relative_cost = 0.5
     tables = (ESCALATIONS, STAGES, PLANS, PLAN_ESCALATIONS)
     topics = topics_of(
         Plan.Started,

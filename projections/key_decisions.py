@@ -176,6 +176,7 @@ def _dissent(dissent: Iterable[Dissent]) -> list[dict[str, str]]:
 
 class KeyDecisionsModel(ReadModel):
     name = "key_decisions"
+    relative_cost = 0.5
     tables = (DECISIONS, OVERSIGHT, PLANS)
     topics = topics_of(
         Plan.Started,

@@ -35,6 +35,7 @@ RATINGS = Table(
     ),
     key=("plan_id", "version"),
     indexes=(("outcome_id",),),
+    append_only=True,
 )
 
 
@@ -94,6 +95,7 @@ class OutcomeProgress:
 
 class OutcomeProgressModel(ReadModel):
     name = "outcome_progress"
+    relative_cost = 1.0
     tables = (OUTCOMES, RATINGS)
     topics = topics_of(
         Plan.OutcomeAgreed,

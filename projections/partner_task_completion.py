@@ -120,6 +120,7 @@ class PlanTeam:
 
 class PartnerTaskCompletionModel(ReadModel):
     name = "partner_task_completion"
+    relative_cost = 1.0
     tables = (TASKS, PLANS)
     topics = topics_of(
         Plan.Started,

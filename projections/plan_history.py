@@ -113,6 +113,7 @@ ENTRIES = Table(
     ),
     key=("position",),
     indexes=(("plan_id", "occurred_on", "position"),),
+    append_only=True,
 )
 STREAMS = Table(
     "streams",
@@ -208,6 +209,7 @@ class Known:
 
 class PlanHistoryModel(ReadModel):
     name = "plan_history"
+    relative_cost = 5.0
     tables = (ENTRIES, STREAMS, CONFERENCES, TASKS, OUTCOMES, MEMBERS, ESCALATIONS)
     topics = topics_of(*READ)
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.utils import get_topic
 
 from domain.agency_task import AgencyTask
@@ -666,7 +666,7 @@ def test_a_whole_batch_in_one_unit_of_work_gives_the_same_rows_as_one_event_at_a
     assert batched.all_rows() == one_at_a_time.all_rows()
 
 
-def test_projecting_the_same_events_twice_changes_nothing():
+def test_projecting_the_same_events_twice_is_refused_and_changes_nothing():
     story = a_whole_history()
     view = project(PlanHistoryModel, story.events)
     before = view.all_rows()
@@ -674,7 +674,8 @@ def test_projecting_the_same_events_twice_changes_nothing():
     for position, event in enumerate(story.events, start=1):
         changes = Changes(view)
         PlanHistoryModel.handle(event, changes, position)
-        view.apply(changes, Tracking("replay", position))
+        with pytest.raises(IntegrityError):
+            view.apply(changes, Tracking(UPSTREAM, position))
 
     assert view.all_rows() == before
 
