@@ -156,4 +156,3 @@ def register_all(transcoder: JSONTranscoder) -> None:
 def stored_types() -> dict[str, type[Any]]:
     """Every stored name with its type (for docs and contract tests)."""
     return {**_ENUMS, **_VALUES}
-
