@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 
+from api import problems
+from api.routers import auth, children, plans
+from api.security.accounts import Accounts
+from api.security.headers import security_headers
+from goldenthread.database import Database
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record, build_projection_engine
 from projections.engine import ProjectionWorker
 from web.pages import home
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+ROUTERS = (auth.router, children.router, plans.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -20,8 +32,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cases = build_case_record(settings)
         engine = build_projection_engine(settings, cases)
+        database = Database(settings)
         worker = ProjectionWorker(engine) if settings.projections_in_process else None
         app.state.cases, app.state.projections, app.state.worker = cases, engine, worker
+        app.state.accounts = Accounts(database)
         if worker is not None:
             worker.start()
         try:
@@ -29,15 +43,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop()
+            database.close()
             cases.close()
 
     app = FastAPI(
         title="Golden Thread",
-        version="0.1.0",
-        docs_url="/api/docs",
+        summary="Multi-agency child protection plans: outcomes, partner tasks, key decisions, "
+        "escalations.",
+        version="1.0.0",
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
+    app.middleware("http")(security_headers)
+    problems.install(app)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    templates = Jinja2Templates(directory=WEB / "templates")
 
     @app.get("/health", tags=["operations"])
     def health(request: Request) -> dict[str, str | int]:
@@ -48,5 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         failing = worker is not None and worker.failures > 0
         return {"status": "degraded" if failing else "ok", "projection_lag": lag}
 
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "api_docs.html")
+
+    for router in ROUTERS:
+        app.include_router(router)
     app.include_router(home.router)
     return app

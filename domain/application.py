@@ -279,6 +279,7 @@ class CaseRecord(Application[UUID]):
                 plan_id=plan_id,
                 by=by,
                 child_id=child_id,
+                core_group_id=core_group_id,
                 icpc_on=icpc_on,
                 strategy_discussion_on=strategy_discussion_on,
                 category=category,

@@ -106,6 +106,7 @@ class Child(Aggregate):
 
     def __init__(
         self,
+        by: Actor,
         la_child_id: str,
         given_name: str,
         family_name: str,
@@ -115,6 +116,7 @@ class Child(Aggregate):
         ethnicity: str,
         upn: str | None,
     ) -> None:
+        self.registered_by = by.user_id
         self.la_child_id = la_child_id
         self.given_name = given_name
         self.family_name = family_name

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -152,6 +152,7 @@ class ChildProtectionPlan(Aggregate):
     class Started(Aggregate.Created):
         by: Actor
         child_id: UUID
+        core_group_id: UUID
         icpc_on: date
         strategy_discussion_on: date | None
         category: CategoryOfAbuse
@@ -176,6 +177,7 @@ class ChildProtectionPlan(Aggregate):
         strategy_discussion_on: date | None,
         category: CategoryOfAbuse,
         decision: ConferenceDecision,
+        core_group_id: UUID | None = None,
         lead_social_worker_id: UUID,
         lead_social_worker_name: str,
         team: str,
@@ -192,6 +194,7 @@ class ChildProtectionPlan(Aggregate):
             id=plan_id,
             by=by,
             child_id=child_id,
+            core_group_id=core_group_id or uuid5(plan_id, "core-group"),
             icpc_on=icpc_on,
             strategy_discussion_on=strategy_discussion_on,
             category=category,
@@ -208,7 +211,9 @@ class ChildProtectionPlan(Aggregate):
 
     def __init__(
         self,
+        by: Actor,
         child_id: UUID,
+        core_group_id: UUID,
         icpc_on: date,
         category: CategoryOfAbuse,
         lead_social_worker_id: UUID,
@@ -216,6 +221,8 @@ class ChildProtectionPlan(Aggregate):
         team: str,
     ) -> None:
         self.child_id = child_id
+        self.core_group_id = core_group_id
+        self.chair_ids: list[str] = [str(by.user_id)]
         self.icpc_on = icpc_on
         self.initial_category = category
         self.latest_category = category
@@ -739,6 +746,8 @@ class ChildProtectionPlan(Aggregate):
         next_review_due: date | None,
     ) -> None:
         self.reviews.append(ReviewRecord(held_on, decision, category))
+        if str(by.user_id) not in self.chair_ids:
+            self.chair_ids.append(str(by.user_id))
         self.latest_category = category
         if next_review_due is not None:
             self.next_review_due = next_review_due

@@ -5,12 +5,23 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from goldenthread import projections_cli
+from api.security.accounts import Accounts
+from goldenthread import projections_cli, users_cli
+from goldenthread.database import Database
+from goldenthread.demo import (
+    DEMO_PASSWORD,
+    EVERYONE,
+    create_demo_users,
+    load_demo,
+    load_synthetic,
+    username_of,
+)
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record
 
 app = typer.Typer(help="Golden Thread: multi-agency child protection plans.", no_args_is_help=True)
 app.add_typer(projections_cli.app, name="projections")
+app.add_typer(users_cli.app, name="users")
 
 
 @app.command()
@@ -24,6 +35,8 @@ def serve(
     if workers > 1 and not settings.uses_postgres:
         raise typer.BadParameter("Several workers need PostgreSQL (GOLDENTHREAD_DATABASE_URL).")
     typer.echo(f"Golden Thread at http://{host}:{port}/ (API docs at /api/docs)")
+    typer.echo("Sign in with a demo account (goldenthread demo-data lists them), e.g.")
+    typer.echo(f"  amara.okafor / {DEMO_PASSWORD}  (social worker)")
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
 
 
@@ -33,20 +46,29 @@ def demo_data(
     if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing if the record has data."),
     seed: int = typer.Option(2026, help="Random seed for synthetic plans."),
 ) -> None:
-    """Load a believable local authority's plans into the record."""
-    from goldenthread.demo import load_demo, load_synthetic
-
-    cases = build_case_record(Settings())
+    """Load a believable local authority's plans, and an account for each of its people."""
+    settings = Settings()
+    cases = build_case_record(settings)
+    database = Database(settings)
     try:
         if if_empty and (cases.recorder.max_notification_id() or 0) > 0:
             typer.echo("The record already holds data; demo data not loaded again.")
-            return
-        summary = load_demo(cases)
-        typer.echo(summary)
-        if scale:
-            typer.echo(load_synthetic(cases, plans=scale, seed=seed))
+        else:
+            typer.echo(load_demo(cases))
+            if scale:
+                typer.echo(load_synthetic(cases, plans=scale, seed=seed))
+        create_demo_users(Accounts(database))
+        _print_demo_accounts()
     finally:
+        database.close()
         cases.close()
+
+
+def _print_demo_accounts() -> None:
+    typer.echo("\nDemo accounts (password for all: " + DEMO_PASSWORD + "):")
+    for person in EVERYONE:
+        role = person.role.value.replace("_", " ")
+        typer.echo(f"  {username_of(person):<20} {role:<22} {person.agency}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
+from api.security.accounts import Accounts
 from domain.application import CaseRecord, OutcomeRating
 from domain.calendar import is_working_day
 from domain.child import ChildDetails, Gender
@@ -743,3 +744,33 @@ def load_synthetic(
         if progress is not None:
             progress(number + 1)
     return f"Synthetic data loaded: {plans} plans."
+
+
+DEMO_PASSWORD = "northfield-demo"
+"""The demo authority's shared password: for trying the tracker, never for real records."""
+
+
+def username_of(person: DemoPerson) -> str:
+    return ".".join(person.name.lower().replace("dr ", "").split())
+
+
+def create_demo_users(accounts: Accounts) -> list[tuple[str, str, str]]:
+    """One account per demo person (the chair Margaret Quinn sits in the safeguarding unit and
+    sees every plan); returns (username, role, agency) for each account created."""
+    created = []
+    for person in EVERYONE:
+        username = username_of(person)
+        if accounts.find_user(username) is not None:
+            continue
+        accounts.add_user(
+            username=username,
+            name=person.name,
+            role=person.role,
+            agency=person.agency,
+            team=person.team,
+            password=DEMO_PASSWORD,
+            safeguarding_unit=person is CHAIRS[0],
+            user_id=person.user_id,
+        )
+        created.append((username, person.role.value, person.agency))
+    return created

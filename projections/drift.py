@@ -71,6 +71,12 @@ TASKS = Table(
     key=("task_id",),
     indexes=(("plan_id",),),
 )
+MEMBERS = Table(
+    "members",
+    columns("plan_id:uuid member_id:uuid"),
+    key=("plan_id", "member_id"),
+    indexes=(("member_id",),),
+)
 
 TASK_OPEN = "open"
 TASK_COMPLETED = "completed"
@@ -152,7 +158,7 @@ class Caseload:
 class DriftModel(ReadModel):
     name = "drift"
     relative_cost = 2.0
-    tables = (PLANS, CORE_GROUPS, MEETINGS, OUTCOMES, TASKS)
+    tables = (PLANS, CORE_GROUPS, MEETINGS, OUTCOMES, TASKS, MEMBERS)
     topics = topics_of(
         Plan.Started,
         Plan.LeadSocialWorkerAllocated,
@@ -169,6 +175,8 @@ class DriftModel(ReadModel):
         CoreGroup.MeetingHeld,
         CoreGroup.MeetingCancelled,
         CoreGroup.Closed,
+        CoreGroup.MemberJoined,
+        CoreGroup.MemberLeft,
         AgencyTask.Assigned,
         AgencyTask.Completed,
         AgencyTask.Cancelled,
@@ -218,6 +226,8 @@ class DriftModel(ReadModel):
                 group = changes.get(CORE_GROUPS, event.originator_id)
                 if group is not None:
                     changes.update(PLANS, group["plan_id"], core_group_closed_on=event.closed_on)
+            case CoreGroup.MemberJoined() | CoreGroup.MemberLeft():
+                cls._membership(event, changes)
             case AgencyTask.Assigned():
                 cls._task_assigned(event, changes)
             case AgencyTask.Completed():
@@ -228,6 +238,18 @@ class DriftModel(ReadModel):
                 changes.update(TASKS, event.originator_id, due_on=event.due_on)
             case AgencyTask.Reassigned():
                 changes.update(TASKS, event.originator_id, agency=event.agency)
+
+    @staticmethod
+    def _membership(event: Any, changes: Changes) -> None:
+        """Who sits in each plan's core group, so a partner's list of plans can be found
+        without scanning every plan (access itself is decided from the live core group)."""
+        group = changes.get(CORE_GROUPS, event.originator_id)
+        if group is None:
+            return
+        if isinstance(event, CoreGroup.MemberJoined):
+            changes.put(MEMBERS, {"plan_id": group["plan_id"], "member_id": event.member_id})
+        else:
+            changes.delete(MEMBERS, group["plan_id"], event.member_id)
 
     # --- the plan -------------------------------------------------------------------------------
 
@@ -604,4 +626,73 @@ def _drifts(view: View, today: date, where: str, params: dict[str, Any]) -> list
             next_of.get(plan["plan_id"]),
         )
         for plan in plans
+    ]
+
+
+@dataclass(frozen=True)
+class PlanListing:
+    """A line of the plan register."""
+
+    plan_id: UUID
+    team: str
+    lead_worker_id: UUID
+    lead_worker_name: str
+    icpc_on: date
+    next_review_due: date | None
+    ended_on: date | None
+
+
+def plan_register(
+    view: View,
+    *,
+    team: str | None = None,
+    lead_worker_id: UUID | None = None,
+    member_id: UUID | None = None,
+    open_only: bool | None = None,
+    after: tuple[date, UUID] | None = None,
+    limit: int = 50,
+) -> list[PlanListing]:
+    """Plans newest first, filtered, a page at a time (`after` is the last line's
+    `(icpc_on, plan_id)`). Candidates only: the caller decides access from the live streams."""
+    where, params = ["1 = 1"], {"limit": limit}
+    if team is not None:
+        where.append("p.team = %(team)s")
+        params["team"] = team  # type: ignore[assignment]
+    if lead_worker_id is not None:
+        where.append("p.lead_worker_id = %(lead)s")
+        params["lead"] = str(lead_worker_id)  # type: ignore[assignment]
+    if member_id is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM {members} m WHERE m.plan_id = p.plan_id "
+            "AND m.member_id = %(member)s)"
+        )
+        params["member"] = str(member_id)  # type: ignore[assignment]
+    if open_only is True:
+        where.append("p.ended_on IS NULL")
+    elif open_only is False:
+        where.append("p.ended_on IS NOT NULL")
+    if after is not None:
+        where.append(
+            "(p.icpc_on < %(after_on)s OR (p.icpc_on = %(after_on)s AND p.plan_id < %(after_id)s))"
+        )
+        params["after_on"] = after[0].isoformat()  # type: ignore[assignment]
+        params["after_id"] = str(after[1])  # type: ignore[assignment]
+    rows = view.select(
+        PLANS,
+        "SELECT p.* FROM {plans} p WHERE "
+        + " AND ".join(where)
+        + " ORDER BY p.icpc_on DESC, p.plan_id DESC LIMIT %(limit)s",
+        params,
+    )
+    return [
+        PlanListing(
+            plan_id=r["plan_id"],
+            team=r["team"],
+            lead_worker_id=r["lead_worker_id"],
+            lead_worker_name=r["lead_worker_name"],
+            icpc_on=r["icpc_on"],
+            next_review_due=r["next_review_due"],
+            ended_on=r["ended_on"],
+        )
+        for r in rows
     ]

@@ -1,0 +1,95 @@
+"""A small SQL store for operational records that are not the case record: user accounts,
+sign-in sessions, sign-in attempts, idempotency keys and the access log.
+
+These are not events of practice, so they are plain tables, on the same backend as the record:
+`accounts.sqlite` beside the event store, or the record's PostgreSQL database and schema. SQL is
+written once with `%(name)s` parameters and runs on both.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from goldenthread.settings import Settings
+
+Row = dict[str, Any]
+
+
+class Database:
+    """Transactions on SQLite (one connection, serialised) or PostgreSQL (a pool)."""
+
+    def __init__(self, settings: Settings, name: str = "accounts") -> None:
+        self.postgres = settings.uses_postgres
+        self._lock = threading.Lock()
+        if self.postgres:
+            assert settings.database_url is not None
+            options = (
+                f"-c search_path={settings.database_schema}" if settings.database_schema else ""
+            )
+            self._pool: ConnectionPool[Any] | None = ConnectionPool(
+                settings.database_url,
+                kwargs={"row_factory": dict_row, "options": options},
+                min_size=1,
+                max_size=8,
+                open=True,
+            )
+            self._sqlite: sqlite3.Connection | None = None
+        else:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self._pool = None
+            self._sqlite = sqlite3.connect(
+                settings.data_dir / f"{name}.sqlite",
+                check_same_thread=False,
+                isolation_level=None,
+            )
+            self._sqlite.row_factory = sqlite3.Row
+            self._sqlite.execute("PRAGMA journal_mode=WAL")
+            self._sqlite.execute("PRAGMA busy_timeout=10000")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        if self._pool is not None:
+            with self._pool.connection() as conn, conn.transaction():
+                yield Transaction(conn.cursor(), postgres=True)
+            return
+        assert self._sqlite is not None
+        with self._lock:
+            self._sqlite.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._sqlite.cursor(), postgres=False)
+            except BaseException:
+                self._sqlite.execute("ROLLBACK")
+                raise
+            self._sqlite.execute("COMMIT")
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        with self.transaction() as tx:
+            return tx.execute(sql, params)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        if self._sqlite is not None:
+            self._sqlite.close()
+
+
+class Transaction:
+    def __init__(self, cursor: Any, *, postgres: bool) -> None:
+        self._cursor = cursor
+        self.postgres = postgres
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        if not self.postgres:
+            sql = re.sub(r"%\((\w+)\)s", r":\1", sql)
+        self._cursor.execute(sql, dict(params or {}))
+        if self._cursor.description is None:
+            return []
+        return [dict(row) for row in self._cursor.fetchall()]
