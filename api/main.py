@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api import problems
-from api.routers import auth, children, plans
+from api.routers import auth, children, core_groups, escalations, plans, tasks, views
 from api.security.accounts import Accounts
 from api.security.headers import security_headers
 from goldenthread.database import Database
@@ -22,7 +22,15 @@ from projections.engine import ProjectionWorker
 from web.pages import home
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-ROUTERS = (auth.router, children.router, plans.router)
+ROUTERS = (
+    auth.router,
+    children.router,
+    plans.router,
+    core_groups.router,
+    tasks.router,
+    views.router,  # before escalations: /escalations/summary, not an id
+    escalations.router,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

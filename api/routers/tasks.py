@@ -1,0 +1,286 @@
+"""Agency tasks: set by the plan's owners under an agreed outcome, carried out and reported on by
+the partner agency they are given to. Changes carry the task's ETag in If-Match."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import (
+    READ_YOUR_WRITES_TIMEOUT,
+    CasesDep,
+    EngineDep,
+    GateDep,
+    IfMatchDep,
+    TodayDep,
+    etag,
+)
+from api.idempotency import IdempotencyDep
+from api.problems import PROBLEM_RESPONSES
+from api.routers.plans import accepted
+from api.schemas.common import Accepted, Created
+from api.schemas.tasks import (
+    AssignTask,
+    BlockTask,
+    CancelTask,
+    ChangeDueDate,
+    CompleteTask,
+    NoteProgress,
+    ReassignTask,
+    StartTask,
+    TaskList,
+    TaskOut,
+    UnblockTask,
+)
+from api.security.policy import Action
+from domain.core_group import CoreGroup
+from domain.plan import ChildProtectionPlan
+from projections.base import View
+from projections.drift import plan_register
+from projections.engine import ProjectionEngine
+from projections.partner_task_completion import tasks_for, tasks_for_plan
+
+router = APIRouter(prefix="/api/v1", tags=["agency tasks"], responses=PROBLEM_RESPONSES)
+
+MinPosition = Annotated[
+    int | None,
+    Query(ge=0, description="The `position` of a change you made, to see it reflected."),
+]
+MEMBERSHIP_SCAN_LIMIT = 500
+
+
+@router.post("/plans/{plan_id}/tasks", status_code=201, response_model=Created)
+def assign_task(
+    plan_id: UUID, body: AssignTask, gate: GateDep, cases: CasesDep, once: IdempotencyDep
+) -> Response:
+    """Give a partner agency (and, where known, a named person) a task under one of the plan's
+    agreed outcomes, with a due date."""
+    gate.plan(plan_id, Action.ASSIGN_TASK)
+    return once.create(
+        f"task:{plan_id}",
+        "/api/v1/tasks/{id}",
+        body,
+        lambda task_id: cases.assign_task(
+            task_id=task_id, plan_id=plan_id, by=gate.user.actor, **body.model_dump()
+        ),
+    )
+
+
+@router.get("/plans/{plan_id}/tasks", response_model=TaskList)
+def list_plan_tasks(
+    plan_id: UUID,
+    gate: GateDep,
+    engine: EngineDep,
+    today: TodayDep,
+    min_position: MinPosition = None,
+) -> TaskList:
+    """Every task of the plan, open ones first, each group by due date."""
+    gate.plan(plan_id, Action.VIEW_PLAN)
+    view = _view(engine, "partner_task_completion", min_position)
+    return TaskList.of(tasks_for_plan(view, plan_id), today)
+
+
+@router.get("/tasks/mine", response_model=TaskList)
+def list_my_tasks(
+    gate: GateDep,
+    cases: CasesDep,
+    engine: EngineDep,
+    today: TodayDep,
+    min_position: MinPosition = None,
+) -> TaskList:
+    """The tasks given to you or your agency on the plans whose core group you sit in: open
+    before closed, overdue first."""
+    gate.allow(Action.VIEW_OWN_TASKS)
+    view = _view(engine, "partner_task_completion", min_position)
+    plan_ids = _my_plans(gate, cases, _view(engine, "drift", None))
+    user = gate.user
+    rows = tasks_for(
+        view, assignee_id=user.user_id, agency=user.agency, today=today, plan_ids=plan_ids
+    )
+    return TaskList.of(rows, today)
+
+
+@router.get("/tasks/{task_id}", response_model=TaskOut)
+def read_task(task_id: UUID, gate: GateDep, today: TodayDep, response: Response) -> TaskOut:
+    task = gate.task(task_id, Action.VIEW_PLAN).task
+    assert task is not None
+    response.headers["ETag"] = etag(task.version)
+    return TaskOut.of(task, today)
+
+
+@router.post("/tasks/{task_id}/start", status_code=202)
+def start_task(
+    task_id: UUID,
+    body: StartTask,
+    gate: GateDep,
+    cases: CasesDep,
+    version: IfMatchDep,
+    response: Response,
+) -> Accepted:
+    """Work on the task has begun."""
+    gate.task(task_id, Action.UPDATE_TASK)
+    return accepted(
+        response,
+        cases.change_task(
+            task_id, lambda t: t.start(by=gate.user.actor, **body.model_dump()), version
+        ),
+    )
+
+
+@router.post("/tasks/{task_id}/progress", status_code=202)
+def note_progress(
+    task_id: UUID,
+    body: NoteProgress,
+    gate: GateDep,
+    cases: CasesDep,
+    version: IfMatchDep,
+    response: Response,
+) -> Accepted:
+    """What the agency has done so far, for the lead social worker to read instead of chase."""
+    gate.task(task_id, Action.UPDATE_TASK)
+    return accepted(
+        response,
+        cases.change_task(
+            task_id, lambda t: t.note_progress(by=gate.user.actor, **body.model_dump()), version
+        ),
+    )
+
+
+@router.post("/tasks/{task_id}/completion", status_code=202)
+def complete_task(
+    task_id: UUID,
+    body: CompleteTask,
+    gate: GateDep,
+    cases: CasesDep,
+    version: IfMatchDep,
+    response: Response,
+) -> Accepted:
+    """The task is done, with the evidence; only a member of the plan's core group can say so."""
+    context = gate.task(task_id, Action.UPDATE_TASK)
+    assert context.plan is not None
+    return accepted(
+        response,
+        cases.complete_task(
+            task_id=task_id,
+            core_group_id=context.plan.core_group_id,
+            by=gate.user.actor,
+            expected_version=version,
+            **body.model_dump(),
+        ),
+    )
+
+
+@router.post("/tasks/{task_id}/block", status_code=202)
+def block_task(
+    task_id: UUID,
+    body: BlockTask,
+    gate: GateDep,
+    cases: CasesDep,
+    version: IfMatchDep,
+    response: Response,
+) -> Accepted:
+    """The task cannot go on, and why: for the core group to clear the way or escalate."""
+    gate.task(task_id, Action.UPDATE_TASK)
+    return accepted(
+        response,
+        cases.change_task(
+            task_id, lambda t: t.block(by=gate.user.actor, **body.model_dump()), version
+        ),
+    )
+
+
+@router.post("/tasks/{task_id}/unblock", status_code=202)
+def unblock_task(
+    task_id: UUID,
+    body: UnblockTask,
+    gate: GateDep,
+    cases: CasesDep,
+    version: IfMatchDep,
+    response: Response,
+) -> Accepted:
+    """The way is clear again; the task goes back to where it was before it was blocked."""
+    gate.task(task_id, Action.UPDATE_TASK)
+    return accepted(
+        response,
+        cases.change_task(
+            task_id, lambda t: t.unblock(by=gate.user.actor, **body.model_dump()), version
+        ),
+    )
+
+
+@router.post("/tasks/{task_id}/due-date", status_code=202)
+def change_due_date(
+    task_id: UUID,
+    body: ChangeDueDate,
+    gate: GateDep,
+    cases: CasesDep,
+    version: IfMatchDep,
+    response: Response,
+) -> Accepted:
+    """A new due date, with the reason, so a slipping task shows as drift, not a rewrite."""
+    gate.task(task_id, Action.ASSIGN_TASK)
+    return accepted(
+        response,
+        cases.change_task(
+            task_id, lambda t: t.change_due_date(by=gate.user.actor, **body.model_dump()), version
+        ),
+    )
+
+
+@router.post("/tasks/{task_id}/reassignment", status_code=202)
+def reassign_task(
+    task_id: UUID,
+    body: ReassignTask,
+    gate: GateDep,
+    cases: CasesDep,
+    version: IfMatchDep,
+    response: Response,
+) -> Accepted:
+    """The task moves to another agency or person; the record keeps who had it before."""
+    gate.task(task_id, Action.ASSIGN_TASK)
+    return accepted(
+        response,
+        cases.change_task(
+            task_id, lambda t: t.reassign(by=gate.user.actor, **body.model_dump()), version
+        ),
+    )
+
+
+@router.post("/tasks/{task_id}/cancellation", status_code=202)
+def cancel_task(
+    task_id: UUID,
+    body: CancelTask,
+    gate: GateDep,
+    cases: CasesDep,
+    version: IfMatchDep,
+    response: Response,
+) -> Accepted:
+    """The task is no longer needed: cancelled with a reason, never deleted."""
+    gate.task(task_id, Action.ASSIGN_TASK)
+    return accepted(
+        response,
+        cases.change_task(
+            task_id, lambda t: t.cancel(by=gate.user.actor, **body.model_dump()), version
+        ),
+    )
+
+
+def _view(engine: ProjectionEngine, name: str, min_position: int | None) -> View:
+    """A read model, caught up with the caller's own change when they name its position."""
+    if min_position is not None:
+        engine.wait_for(min_position, timeout=READ_YOUR_WRITES_TIMEOUT)
+    return next(v for v in engine.views if v.model.name == name)
+
+
+def _my_plans(gate: GateDep, cases: CasesDep, drift: View) -> list[UUID]:
+    """The plans whose core group the user sits in: candidates from the plan register, each
+    confirmed by the policy against the live plan and core group (the register may lag a
+    departure)."""
+    found = []
+    for line in plan_register(drift, member_id=gate.user.user_id, limit=MEMBERSHIP_SCAN_LIMIT):
+        plan = cases.load(ChildProtectionPlan, line.plan_id)
+        if gate.sees(plan, cases.load(CoreGroup, plan.core_group_id)):
+            found.append(plan.id)
+    return found
