@@ -25,27 +25,28 @@ SESSION_COOKIE = "gt_session"
 READ_YOUR_WRITES_TIMEOUT = 2.0
 
 
-def get_cases(request: Request) -> CaseRecord:
+async def get_cases(request: Request) -> CaseRecord:
+    """Dependencies that only look something up are coroutines: run inline, no thread hop."""
     cases: CaseRecord = request.app.state.cases
     return cases
 
 
-def get_accounts(request: Request) -> Accounts:
+async def get_accounts(request: Request) -> Accounts:
     accounts: Accounts = request.app.state.accounts
     return accounts
 
 
-def get_engine(request: Request) -> ProjectionEngine:
+async def get_engine(request: Request) -> ProjectionEngine:
     engine: ProjectionEngine = request.app.state.projections
     return engine
 
 
-def get_today() -> date:
+async def get_today() -> date:
     """Today's date, for "overdue" and "time open" (a dependency so tests can fix it)."""
     return date.today()
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -87,9 +88,7 @@ class Gate:
     """Loads the live records an access is about and asks the policy; hides what the user may
     not see (404), refuses what is not theirs to do (403), and logs every read of a record."""
 
-    def __init__(
-        self, user: UserDep, cases: CasesDep, accounts: AccountsDep, address: AddressDep
-    ) -> None:
+    def __init__(self, user: User, cases: CaseRecord, accounts: Accounts, address: str) -> None:
         self.user, self.cases, self.accounts, self.address = user, cases, accounts, address
 
     def plan(self, plan_id: UUID, action: Action, **extra: Any) -> Context:
@@ -161,13 +160,21 @@ class Gate:
             )
 
     def _load(self, cls: type[Any], record_id: UUID) -> Any:
-        return self.cases.load(cls, record_id)
+        return self.cases.load(cls, record_id, copy=False)
 
 
-GateDep = Annotated[Gate, Depends(Gate)]
+async def open_gate(
+    user: UserDep, cases: CasesDep, accounts: AccountsDep, address: AddressDep
+) -> Gate:
+    """A coroutine, not the class itself: FastAPI runs plain callables in a worker thread, and
+    these trivial dependencies would each pay that hop on every request."""
+    return Gate(user, cases, accounts, address)
 
 
-def expected_version(
+GateDep = Annotated[Gate, Depends(open_gate)]
+
+
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(description="The ETag of the record as you last read it (required)."),

@@ -20,26 +20,15 @@ from pydantic import BaseModel
 from api.deps import AccountsDep, UserDep, etag
 from api.problems import ApiProblemError
 from api.schemas.common import Created
-from api.security.accounts import body_digest
+from api.security.accounts import Accounts, User, body_digest
 from domain.application import Saved
 
 WAIT_FOR_FIRST = 10.0
 
 
 class Idempotency:
-    def __init__(
-        self,
-        user: UserDep,
-        accounts: AccountsDep,
-        idempotency_key: Annotated[
-            str | None,
-            Header(
-                max_length=200,
-                description="Makes the call safe to repeat: same key and body, same result.",
-            ),
-        ] = None,
-    ) -> None:
-        self.user, self.accounts, self.key = user, accounts, idempotency_key
+    def __init__(self, user: User, accounts: Accounts, key: str | None) -> None:
+        self.user, self.accounts, self.key = user, accounts, key
 
     def create(
         self, kind: str, location: str, body: BaseModel, run: Callable[[UUID], Saved]
@@ -104,4 +93,18 @@ def _created(location: str, new_id: UUID, run: Callable[[UUID], Saved]) -> JSONR
     )
 
 
-IdempotencyDep = Annotated[Idempotency, Depends(Idempotency)]
+async def idempotency(
+    user: UserDep,
+    accounts: AccountsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="Makes the call safe to repeat: same key and body, same result.",
+        ),
+    ] = None,
+) -> Idempotency:
+    return Idempotency(user, accounts, idempotency_key)
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from api import problems
 from api.routers import auth, children, core_groups, escalations, plans, tasks, views
 from api.security.accounts import Accounts
-from api.security.headers import security_headers
+from api.security.headers import SecurityHeaders
 from goldenthread.database import Database
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record, build_projection_engine
@@ -63,14 +63,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     problems.install(app)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     templates = Jinja2Templates(directory=WEB / "templates")
 
     @app.get("/health", tags=["operations"])
-    def health(request: Request) -> dict[str, str | int]:
-        """Liveness, and how far the read side lags the record."""
+    def health() -> dict[str, str]:
+        """Liveness: the process answers. Touches no database."""
+        return {"status": "ok"}
+
+    @app.get("/health/projections", tags=["operations"])
+    def projections_health(request: Request) -> dict[str, str | int]:
+        """Readiness of the read side: how many events the slowest view is behind the record,
+        and whether the in-process worker is failing."""
         engine = request.app.state.projections
         lag = engine.head() - min(engine.positions().values(), default=0)
         worker = request.app.state.worker

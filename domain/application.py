@@ -136,10 +136,15 @@ class CaseRecord(Application[UUID]):
 
     # --- loading and saving -------------------------------------------------------------------
 
-    def load(self, cls: type[A], record_id: UUID, version: int | None = None) -> A:
-        """The stream as it stands (or stood at `version`), or `NotFoundError`."""
+    def load(
+        self, cls: type[A], record_id: UUID, version: int | None = None, *, copy: bool = True
+    ) -> A:
+        """The stream as it stands (or stood at `version`), or `NotFoundError`. `copy=False`
+        may return the cached object itself: only for reading, never to change."""
         try:
-            aggregate = self.repository.get(record_id, version=version, projector_func=_replay)
+            aggregate = self.repository.get(
+                record_id, version=version, projector_func=_replay, deepcopy_from_cache=copy
+            )
         except AggregateNotFoundError:
             raise NotFoundError(_KIND_NAMES[cls], record_id) from None
         if not isinstance(aggregate, cls):

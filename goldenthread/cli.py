@@ -29,6 +29,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Web worker processes (PostgreSQL only for more than 1)."),
+    access_log: bool = typer.Option(
+        False, help="Log every request line (a reverse proxy usually does this)."
+    ),
 ) -> None:
     """Serve the tracker."""
     settings = Settings()
@@ -37,7 +40,14 @@ def serve(
     typer.echo(f"Golden Thread at http://{host}:{port}/ (API docs at /api/docs)")
     typer.echo("Sign in with a demo account (goldenthread demo-data lists them), e.g.")
     typer.echo(f"  amara.okafor / {DEMO_PASSWORD}  (social worker)")
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+    )
 
 
 @app.command("demo-data")

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         description="How often the core group meets after its first meeting.",
     )
 
+    aggregate_cache_size: int = Field(
+        default=2000,
+        ge=0,
+        description="Streams kept in memory per process; each use reads only newer events.",
+    )
     projection_batch_size: int = Field(
         default=2000, ge=1, le=100_000, description="Notifications per projection transaction."
     )
@@ -80,6 +85,8 @@ class Settings(BaseSettings):
                 SQLITE_DBNAME=str(self.data_dir / f"{name}.sqlite"),
                 SQLITE_LOCK_TIMEOUT="10",
             )
+        if name == "cases" and self.aggregate_cache_size:
+            env["AGGREGATE_CACHE_MAXSIZE"] = str(self.aggregate_cache_size)
         if self.cipher_key is not None and name == "cases":
             env.update(
                 CIPHER_TOPIC="eventsourcing.cryptography:AESCipher",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid5
 
 from fastapi import APIRouter, Query, Response
@@ -435,22 +435,24 @@ def _page(
     view = next(v for v in engine.views if v.model.name == "drift")
     user = gate.user
     after = _decode_cursor(cursor)
-    hints = {
+    by_role: dict[Role, dict[str, Any]] = {
         Role.SOCIAL_WORKER: {"lead_worker_id": user.user_id},
         Role.AGENCY_PRACTITIONER: {"member_id": user.user_id},
         Role.TEAM_MANAGER: {"team": user.team},
-    }.get(user.role, {})
+    }
+    filters = by_role.get(user.role, {})
+    if team is not None:
+        filters = {**filters, "team": team}
     found: list[PlanListingOut] = []
     scanned = 0
     while len(found) < limit and scanned < SCAN_LIMIT:
         batch = plan_register(
             view,
-            team=team,
             open_only=None if status is None else status == "open",
             after=after,
             limit=limit,
-            **hints,
-        )  # type: ignore[arg-type]
+            **filters,
+        )
         if not batch:
             after = None
             break

@@ -3,20 +3,11 @@ the partner agency they are given to. Changes carry the task's ETag in If-Match.
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
-from api.deps import (
-    READ_YOUR_WRITES_TIMEOUT,
-    CasesDep,
-    EngineDep,
-    GateDep,
-    IfMatchDep,
-    TodayDep,
-    etag,
-)
+from api.deps import CasesDep, Gate, GateDep, IfMatchDep, TodayDep, etag
 from api.idempotency import IdempotencyDep
 from api.problems import PROBLEM_RESPONSES
 from api.routers.plans import accepted
@@ -35,19 +26,20 @@ from api.schemas.tasks import (
     UnblockTask,
 )
 from api.security.policy import Action
+from api.views_dep import LAG_RESPONSE, ViewsDep
+from domain.application import CaseRecord
 from domain.core_group import CoreGroup
 from domain.plan import ChildProtectionPlan
 from projections.base import View
-from projections.drift import plan_register
-from projections.engine import ProjectionEngine
-from projections.partner_task_completion import tasks_for, tasks_for_plan
+from projections.drift import DriftModel, plan_register
+from projections.partner_task_completion import (
+    PartnerTaskCompletionModel,
+    tasks_for,
+    tasks_for_plan,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["agency tasks"], responses=PROBLEM_RESPONSES)
 
-MinPosition = Annotated[
-    int | None,
-    Query(ge=0, description="The `position` of a change you made, to see it reflected."),
-]
 MEMBERSHIP_SCAN_LIMIT = 500
 
 
@@ -68,36 +60,26 @@ def assign_task(
     )
 
 
-@router.get("/plans/{plan_id}/tasks", response_model=TaskList)
-def list_plan_tasks(
-    plan_id: UUID,
-    gate: GateDep,
-    engine: EngineDep,
-    today: TodayDep,
-    min_position: MinPosition = None,
-) -> TaskList:
+@router.get("/plans/{plan_id}/tasks", response_model=TaskList, responses=LAG_RESPONSE)
+def list_plan_tasks(plan_id: UUID, gate: GateDep, views: ViewsDep, today: TodayDep) -> TaskList:
     """Every task of the plan, open ones first, each group by due date."""
     gate.plan(plan_id, Action.VIEW_PLAN)
-    view = _view(engine, "partner_task_completion", min_position)
+    view = views[PartnerTaskCompletionModel.name]
     return TaskList.of(tasks_for_plan(view, plan_id), today)
 
 
-@router.get("/tasks/mine", response_model=TaskList)
-def list_my_tasks(
-    gate: GateDep,
-    cases: CasesDep,
-    engine: EngineDep,
-    today: TodayDep,
-    min_position: MinPosition = None,
-) -> TaskList:
+@router.get("/tasks/mine", response_model=TaskList, responses=LAG_RESPONSE)
+def list_my_tasks(gate: GateDep, cases: CasesDep, views: ViewsDep, today: TodayDep) -> TaskList:
     """The tasks given to you or your agency on the plans whose core group you sit in: open
     before closed, overdue first."""
     gate.allow(Action.VIEW_OWN_TASKS)
-    view = _view(engine, "partner_task_completion", min_position)
-    plan_ids = _my_plans(gate, cases, _view(engine, "drift", None))
-    user = gate.user
+    user, plan_ids = gate.user, _my_plans(gate, cases, views[DriftModel.name])
     rows = tasks_for(
-        view, assignee_id=user.user_id, agency=user.agency, today=today, plan_ids=plan_ids
+        views[PartnerTaskCompletionModel.name],
+        assignee_id=user.user_id,
+        agency=user.agency,
+        today=today,
+        plan_ids=plan_ids,
     )
     return TaskList.of(rows, today)
 
@@ -267,14 +249,7 @@ def cancel_task(
     )
 
 
-def _view(engine: ProjectionEngine, name: str, min_position: int | None) -> View:
-    """A read model, caught up with the caller's own change when they name its position."""
-    if min_position is not None:
-        engine.wait_for(min_position, timeout=READ_YOUR_WRITES_TIMEOUT)
-    return next(v for v in engine.views if v.model.name == name)
-
-
-def _my_plans(gate: GateDep, cases: CasesDep, drift: View) -> list[UUID]:
+def _my_plans(gate: Gate, cases: CaseRecord, drift: View) -> list[UUID]:
     """The plans whose core group the user sits in: candidates from the plan register, each
     confirmed by the policy against the live plan and core group (the register may lag a
     departure)."""
