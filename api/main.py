@@ -19,7 +19,8 @@ from goldenthread.database import Database
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record, build_projection_engine
 from projections.engine import ProjectionWorker
-from web.pages import home
+from web import errors as page_errors
+from web.pages import ROUTERS as PAGE_ROUTERS
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 ROUTERS = (
@@ -89,5 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
-    app.include_router(home.router)
+    page_errors.install(app)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     return app

@@ -1,0 +1,60 @@
+"""Rendering pages: every template gets the signed-in user, the form token and the navigation."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.security.accounts import User
+from domain.values import Role
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES)
+
+NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
+    Role.AGENCY_PRACTITIONER: (("My tasks", "/my-tasks"), ("My plans", "/plans")),
+    Role.SOCIAL_WORKER: (
+        ("Plans", "/plans"),
+        ("My tasks", "/my-tasks"),
+        ("Escalations", "/escalations"),
+    ),
+    Role.TEAM_MANAGER: (("Plans", "/plans"), ("Escalations", "/escalations"), ("Drift", "/drift")),
+    Role.CONFERENCE_CHAIR: (("Plans", "/plans"), ("Escalations", "/escalations")),
+    Role.PARTNERSHIP_ANALYST: (),
+    Role.ADMINISTRATOR: (("Access log", "/access-log"),),
+}
+
+
+def long_date(value: date | None) -> str:
+    """1 December 2026: how dates are written on every page."""
+    return "" if value is None else f"{value.day} {value:%B %Y}"
+
+
+templates.env.filters["long_date"] = long_date
+
+
+def page(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    session = getattr(request.state, "session", None)
+    user: User | None = session.user if session else None
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "user": user,
+            "csrf_token": session.csrf_token if session else "",
+            "navigation": NAVIGATION.get(user.role, ()) if user else (),
+            "current_path": request.url.path,
+            **(context or {}),
+        },
+        status_code=status_code,
+    )

@@ -1,0 +1,83 @@
+"""Browser sessions and CSRF protection for the pages.
+
+The session is the same server-side, revocable session the API uses, carried in an HttpOnly,
+SameSite=Lax cookie. Every form carries the session's synchronizer token, and every POST must
+come from this site (Origin, or Sec-Fetch-Site where the browser sends it). The sign-in form,
+which has no session yet, uses a double-submit token in a short-lived cookie.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, Request
+
+from api.deps import SESSION_COOKIE, AccountsDep
+from api.security.accounts import Session, User
+
+SIGN_IN_COOKIE = "gt_sign_in"
+
+
+class SignInRequired(Exception):  # noqa: N818 - a redirect, not an error
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class CsrfRefused(Exception):  # noqa: N818 - answered as a 403 page
+    pass
+
+
+def browser_session(request: Request, accounts: AccountsDep) -> Session | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    return accounts.session(token) if token else None
+
+
+SessionDep = Annotated[Session | None, Depends(browser_session)]
+
+
+def signed_in(request: Request, session: SessionDep) -> User:
+    """The signed-in user, or a redirect to the sign-in page that comes back here."""
+    if session is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(f"/sign-in?next={quote(target)}")
+    request.state.session = session
+    return session.user
+
+
+PageUser = Annotated[User, Depends(signed_in)]
+
+
+def same_origin(request: Request) -> bool:
+    """A POST must come from a page of this site: by the browser's Sec-Fetch-Site where it sends
+    one, else by Origin; a client that sends neither still needs the token."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return origin != "null" and urlsplit(origin).netloc == request.url.netloc
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Refuse a form post without this session's token or from another site."""
+    session: Session | None = getattr(request.state, "session", None)
+    expected = session.csrf_token if session else request.cookies.get(SIGN_IN_COOKIE)
+    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+        raise CsrfRefused
+    if not same_origin(request):
+        raise CsrfRefused
+
+
+def new_sign_in_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def safe_next(url: str | None) -> str:
+    """Only ever redirect within this site after signing in."""
+    if not url or not url.startswith("/") or url.startswith("//"):
+        return "/"
+    return url
