@@ -28,4 +28,4 @@ def test_the_app_catches_its_views_up_in_process_and_reports_the_lag(tmp_path):
 
     assert health == {"status": "ok", "projection_lag": 0}
     assert home.status_code == 200
-    assert "<h1>Golden Thread</h1>" in home.text
+    assert '<h1 class="govuk-heading-l">Sign in</h1>' in home.text, "signed out: the sign-in page"
