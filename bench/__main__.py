@@ -1,5 +1,5 @@
 """`make bench`: run each benchmark in its own process per backend, print figures and ratios, and
-merge them into bench/results.json."""
+merge them into bench/results.json. `python -m bench core projections` runs only those suites."""
 
 from __future__ import annotations
 
@@ -9,14 +9,19 @@ import sys
 
 from bench.support import merge_results
 
-SUITES = ("bench.core", "bench.projections")
-BACKENDS = ("sqlite", "postgres")
+SUITES: dict[str, tuple[str, ...]] = {
+    "bench.core": ("sqlite", "postgres"),
+    "bench.projections": ("sqlite", "postgres"),
+    "bench.http": ("postgres",),
+    "bench.pages": ("postgres",),
+}
 
 
 def main() -> None:
+    chosen = [f"bench.{name}" for name in sys.argv[1:]] or list(SUITES)
     figures: dict[str, float] = {}
-    for suite in SUITES:
-        for backend in BACKENDS:
+    for suite in chosen:
+        for backend in SUITES[suite]:
             print(f"running {suite} on {backend}...", flush=True)
             out = subprocess.run(
                 [sys.executable, "-m", suite, backend], check=True, capture_output=True, text=True
