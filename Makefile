@@ -31,7 +31,7 @@ format: install
 	$(BIN)/ruff format .
 
 test: install lint
-	$(BIN)/pytest
+	$(if $(wildcard .venv-cin/bin/python),GOLDENTHREAD_CIN_VALIDATOR="$${GOLDENTHREAD_CIN_VALIDATOR:-$(CURDIR)/.venv-cin/bin/python}" )$(BIN)/pytest
 
 bench: install
 	$(BIN)/python -m bench

@@ -12,7 +12,16 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api import problems
-from api.routers import auth, children, core_groups, escalations, plans, tasks, views
+from api.routers import (
+    analytics,
+    auth,
+    children,
+    core_groups,
+    escalations,
+    plans,
+    tasks,
+    views,
+)
 from api.security.accounts import Accounts
 from api.security.headers import SecurityHeaders
 from goldenthread.database import Database
@@ -24,6 +33,7 @@ from web.pages import ROUTERS as PAGE_ROUTERS
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 ROUTERS = (
+    analytics.router,  # first: no other router's paths may capture /analytics
     auth.router,
     children.router,
     plans.router,

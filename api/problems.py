@@ -158,9 +158,20 @@ def _reason(error: dict[str, Any]) -> str:
     return message
 
 
+def problem_doc(description: str) -> dict[str, Any]:
+    """An error answer as the OpenAPI document declares it: the `Problem` body under
+    `application/problem+json`, the type it is served as (the model also registers the schema)."""
+    return {
+        "model": Problem,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "description": description,
+    }
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM: {}}, "description": description}
+    status: problem_doc(description)
     for status, description in {
+        400: "The body could not be read (not UTF-8 encoded JSON)",
         401: "Not signed in",
         403: "Not yours to do",
         404: "No such record (or not one you may see)",

@@ -14,6 +14,7 @@ SUITES: dict[str, tuple[str, ...]] = {
     "bench.projections": ("sqlite", "postgres"),
     "bench.http": ("postgres",),
     "bench.pages": ("postgres",),
+    "bench.analytics": ("sqlite", "postgres"),
 }
 
 

@@ -38,6 +38,33 @@ class Gender(Enum):
     NOT_STATED = "9"
 
 
+ETHNICITY_CODES = frozenset(
+    {
+        "WBRI",
+        "WIRI",
+        "WIRT",
+        "WOTH",
+        "WROM",
+        "MWBC",
+        "MWBA",
+        "MWAS",
+        "MOTH",
+        "AIND",
+        "APKN",
+        "ABAN",
+        "AOTH",
+        "BCRB",
+        "BAFR",
+        "BOTH",
+        "CHNE",
+        "OOTH",
+        "REFU",
+        "NOBT",
+    }
+)
+"""Children in Need census ethnicity codes (`REFU`: refused; `NOBT`: not yet obtained)."""
+
+
 @stored_value("ProtectionPlanPeriod")
 @dataclass
 class ProtectionPlanPeriod:
@@ -90,6 +117,8 @@ class Child(Aggregate):
             )
         if not details.la_child_id.strip():
             raise ChildIdentityError("The local authority's child id must be given.")
+        if details.ethnicity not in ETHNICITY_CODES:
+            raise ChildIdentityError("Ethnicity must be one of the census codes.")
         return cls._create(
             cls.Registered,
             id=child_id,

@@ -6,7 +6,7 @@ import typer
 import uvicorn
 
 from api.security.accounts import Accounts
-from goldenthread import projections_cli, users_cli
+from goldenthread import export_cli, projections_cli, users_cli
 from goldenthread.database import Database
 from goldenthread.demo import (
     DEMO_PASSWORD,
@@ -22,6 +22,7 @@ from goldenthread.wiring import build_case_record
 app = typer.Typer(help="Golden Thread: multi-agency child protection plans.", no_args_is_help=True)
 app.add_typer(projections_cli.app, name="projections")
 app.add_typer(users_cli.app, name="users")
+app.add_typer(export_cli.app, name="export")
 
 
 @app.command()

@@ -289,7 +289,7 @@ class Storyteller:
                 gender=rng.choice((Gender.MALE, Gender.FEMALE)),
                 date_of_birth=born,
                 expected_date_of_birth=icpc_on + timedelta(days=70) if story.unborn else None,
-                ethnicity=rng.choice(("WBRI", "WOTH", "MWBC", "ASIN", "BAFR", "AOTH")),
+                ethnicity=rng.choice(("WBRI", "WOTH", "MWBC", "AIND", "BAFR", "AOTH")),
                 upn=None,
             ),
         )

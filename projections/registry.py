@@ -9,12 +9,14 @@ from eventsourcing.utils import Environment
 
 from goldenthread.settings import Settings
 from projections.base import ReadModel, View, view_classes
+from projections.cohort import CohortModel
 from projections.drift import DriftModel
 from projections.escalations import EscalationsModel
 from projections.key_decisions import KeyDecisionsModel
 from projections.outcome_progress import OutcomeProgressModel
 from projections.partner_task_completion import PartnerTaskCompletionModel
 from projections.plan_history import PlanHistoryModel
+from projections.timeliness import TimelinessModel
 
 READ_MODELS: tuple[type[ReadModel], ...] = (
     OutcomeProgressModel,
@@ -23,6 +25,8 @@ READ_MODELS: tuple[type[ReadModel], ...] = (
     PlanHistoryModel,
     KeyDecisionsModel,
     DriftModel,
+    TimelinessModel,
+    CohortModel,
 )
 
 

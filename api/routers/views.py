@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CasesDep, Gate, GateDep, TodayDep
 from api.problems import PROBLEM_RESPONSES, ApiProblemError
+from api.schemas.common import Day
 from api.schemas.plans import PlanOut
 from api.schemas.views import (
     Caseloads,
@@ -101,11 +102,11 @@ def read_history(
     cases: CasesDep,
     views: ViewsDep,
     kind: Annotated[list[HistoryKind] | None, Query(description="Only these kinds.")] = None,
-    before: Annotated[date | None, Query(description="Only what happened before this day.")] = None,
+    before: Annotated[Day | None, Query(description="Only what happened before this day.")] = None,
     limit: Annotated[
         int | None, Query(ge=1, le=1000, description="Only the latest this many.")
     ] = None,
-    as_at: Annotated[date | None, Query(description="The plan as it stood on this day.")] = None,
+    as_at: Annotated[Day | None, Query(description="The plan as it stood on this day.")] = None,
 ) -> PlanHistoryOut:
     """The plan's whole history, a sentence per recorded fact, in time order. With `as_at`, the
     history up to that day and the plan as it stood then."""

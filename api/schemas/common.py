@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -16,6 +17,21 @@ Score = Annotated[
     int,
     Field(ge=0, le=10, description="0 = danger certain to recur, 10 = safe enough to end the plan"),
 ]
+
+
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+Day = Annotated[
+    date,
+    Field(
+        ge=EARLIEST_DAY,
+        le=LATEST_DAY,
+        description="A day from 1900-01-01 to 2199-12-31.",
+    ),
+]
+"""A day the record can hold. The clocks count on from recorded days (reviews six months on,
+meetings weeks on, escalation stages in working days), so a day near the end of the calendar
+would break them; none of the record's days lies outside these centuries."""
 
 
 class Command(BaseModel):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Command, ShortText, Text
+from api.schemas.common import Command, Day, ShortText, Text
 from api.schemas.plans import RatingIn
 from domain.application import OutcomeRating
 from domain.core_group import (
@@ -31,11 +31,11 @@ class AddMember(Command):
     agency: ShortText
     role_title: ShortText = Field(description="Their job, e.g. health visitor.")
     lead_professional: bool = False
-    joined_on: date
+    joined_on: Day
 
 
 class RecordDeparture(Command):
-    left_on: date
+    left_on: Day
     reason: Text
 
 
@@ -43,7 +43,7 @@ class RecordDeparture(Command):
 
 
 class ScheduleMeeting(Command):
-    meeting_on: date
+    meeting_on: Day
 
 
 class AttendanceIn(Command):
@@ -56,7 +56,7 @@ class AttendanceIn(Command):
 class RecordMeetingHeld(Command):
     """A meeting that took place: who came, how the parents engaged, and the outcomes rated."""
 
-    held_on: date
+    held_on: Day
     attendance: list[AttendanceIn] = Field(default_factory=list, max_length=100)
     summary: Text
     parental_engagement: ParentalEngagement
@@ -70,7 +70,7 @@ class RecordMeetingHeld(Command):
 
 
 class CancelMeeting(Command):
-    cancelled_on: date
+    cancelled_on: Day
     reason: Text
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import ActorOut, Command, ShortText, Text
+from api.schemas.common import ActorOut, Command, Day, ShortText, Text
 from domain.escalation import (
     AgreedAction,
     Escalation,
@@ -33,11 +33,11 @@ class RaiseEscalation(Command):
     )
     subject: EscalationSubject
     description: Text = Field(description="What the disagreement is about.")
-    raised_on: date
+    raised_on: Day
 
 
 class RecordContact(Command):
-    contacted_on: date
+    contacted_on: Day
     contact_name: ShortText
     contact_agency: ShortText
     summary: Text = Field(description="What was discussed.")
@@ -46,11 +46,11 @@ class RecordContact(Command):
 class AgreedActionIn(Command):
     description: Text
     owner_agency: ShortText
-    due_on: date
+    due_on: Day
 
 
 class AgreeActions(Command):
-    agreed_on: date
+    agreed_on: Day
     actions: list[AgreedActionIn] = Field(min_length=1, max_length=50)
 
     def agreed_actions(self) -> tuple[AgreedAction, ...]:
@@ -58,18 +58,18 @@ class AgreeActions(Command):
 
 
 class MoveToNextStage(Command):
-    moved_on: date
+    moved_on: Day
     reason: Text = Field(description="Why it was not resolved at this stage.")
 
 
 class ResolveEscalation(Command):
-    resolved_on: date
+    resolved_on: Day
     outcome: Text
     learning: Text = Field(description="What was learnt; the partnership looks across these.")
 
 
 class WithdrawEscalation(Command):
-    withdrawn_on: date
+    withdrawn_on: Day
     reason: Text
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import Command, OptionalText, Score, ShortText, Text
+from api.schemas.common import Command, Day, OptionalText, Score, ShortText, Text
 from domain.child import Child, Gender
 from domain.plan import (
     ChildProtectionPlan,
@@ -29,8 +29,8 @@ class RegisterChild(Command):
     given_name: ShortText
     family_name: ShortText
     gender: Gender
-    date_of_birth: date | None = None
-    expected_date_of_birth: date | None = Field(default=None, description="For an unborn child.")
+    date_of_birth: Day | None = None
+    expected_date_of_birth: Day | None = Field(default=None, description="For an unborn child.")
     ethnicity: ShortText = "NOBT"
     upn: ShortText | None = Field(default=None, description="Unique pupil number, if known.")
 
@@ -118,8 +118,8 @@ class StartPlan(ConferenceIn):
     """The initial child protection conference decided a plan is needed."""
 
     child_id: UUID
-    icpc_on: date = Field(description="The conference date; the plan starts on it.")
-    strategy_discussion_on: date | None = None
+    icpc_on: Day = Field(description="The conference date; the plan starts on it.")
+    strategy_discussion_on: Day | None = None
     category: CategoryOfAbuse
     lead_social_worker_id: UUID
     lead_social_worker_name: ShortText
@@ -145,7 +145,7 @@ class RatingIn(Command):
 
 
 class HoldReviewConference(ConferenceIn):
-    held_on: date
+    held_on: Day
     decision: ReviewDecision
     category: CategoryOfAbuse = Field(description="The latest category of abuse.")
     ratings: list[RatingIn] = Field(default_factory=list, max_length=50)
@@ -158,7 +158,7 @@ class HoldReviewConference(ConferenceIn):
 class EndPlan(Command):
     """An administrative ending: no conference decides it."""
 
-    ended_on: date
+    ended_on: Day
     reason: PlanEndReason
     dissent: list[DissentIn] = Field(default_factory=list, max_length=50)
 
@@ -172,9 +172,9 @@ class EndPlan(Command):
 
 
 class SendLetterOfConcern(Command):
-    sent_on: date
+    sent_on: Day
     concern: Text
-    review_postponed_to: date | None = None
+    review_postponed_to: Day | None = None
 
 
 # --- the plan's own records ----------------------------------------------------------------------
@@ -201,7 +201,7 @@ class ReviseOutcome(Command):
 
 
 class RecordOutcomeAchieved(Command):
-    achieved_on: date
+    achieved_on: Day
     evidence: Text
 
 
@@ -212,36 +212,36 @@ class WithdrawOutcome(Command):
 class RateOutcome(Command):
     score: Score
     evidence: Text
-    rated_on: date
+    rated_on: Day
     occasion: RatingOccasion = RatingOccasion.VISIT
 
 
 class AgreePlan(Command):
-    agreed_on: date
+    agreed_on: Day
     contingency_plan: Text
 
 
 class RecordVisit(Command):
-    visited_on: date
+    visited_on: Day
     seen_alone: bool
     note: OptionalText = ""
 
 
 class RecordChildsViews(Command):
-    recorded_on: date
+    recorded_on: Day
     views: Text
     how_gathered: OptionalText = ""
 
 
 class RecordParentalEngagement(Command):
-    recorded_on: date
+    recorded_on: Day
     engagement: ParentalEngagement
     note: OptionalText = ""
 
 
 class RecordOversight(Command):
     decision_point: KeyDecisionPoint
-    recorded_on: date
+    recorded_on: Day
     agreed_and_why: Text
     options_considered: Text
     learning: OptionalText = ""

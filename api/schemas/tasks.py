@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Command, ShortText, Text
+from api.schemas.common import Command, Day, ShortText, Text
 from domain.agency_task import AgencyTask, TaskStatus
 from projections.partner_task_completion import TaskRow
 
@@ -24,36 +24,36 @@ class AssignTask(Command):
     )
     assignee_name: ShortText
     description: Text
-    due_on: date
-    assigned_on: date
+    due_on: Day
+    assigned_on: Day
 
 
 class StartTask(Command):
-    started_on: date
+    started_on: Day
 
 
 class NoteProgress(Command):
-    noted_on: date
+    noted_on: Day
     note: Text
 
 
 class CompleteTask(Command):
-    completed_on: date
+    completed_on: Day
     evidence: Text = Field(description="What shows the task was done.")
 
 
 class BlockTask(Command):
-    blocked_on: date
+    blocked_on: Day
     reason: Text
 
 
 class UnblockTask(Command):
-    unblocked_on: date
+    unblocked_on: Day
     note: Text = Field(description="What cleared the way.")
 
 
 class ChangeDueDate(Command):
-    due_on: date
+    due_on: Day
     reason: Text
 
 
@@ -65,7 +65,7 @@ class ReassignTask(Command):
 
 
 class CancelTask(Command):
-    cancelled_on: date
+    cancelled_on: Day
     reason: Text
 
 

@@ -7,6 +7,7 @@ is shared read-mostly: tests that change the record use plans of their own or fr
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -110,12 +111,21 @@ def build_world(
     return settings
 
 
+def wait_for_views(client: TestClient, timeout: float = 30.0) -> None:
+    """Lists read the plan register, a projection: start the tests once it has caught up."""
+    deadline = time.monotonic() + timeout
+    while client.get("/health/projections").json()["projection_lag"]:
+        assert time.monotonic() < deadline, "the views did not catch up"
+        time.sleep(0.05)
+
+
 @pytest.fixture(scope="module")
 def tracker(tmp_path_factory) -> Iterator[Tracker]:
     settings = build_world(tmp_path_factory.mktemp("tracker"))
     app = create_app(settings)
     app.dependency_overrides[get_today] = lambda: TODAY
     with TestClient(app) as client:
+        wait_for_views(client)
         tokens = {}
         for who, person in PEOPLE.items():
             response = client.post(

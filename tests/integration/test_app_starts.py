@@ -21,7 +21,10 @@ def test_the_app_catches_its_views_up_in_process_and_reports_the_lag(tmp_path):
 
     with TestClient(create_app(settings)) as client:
         deadline = time.monotonic() + 10
-        while client.get("/health/projections").json()["projection_lag"] and time.monotonic() < deadline:
+        while (
+            client.get("/health/projections").json()["projection_lag"]
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         health = client.get("/health/projections").json()
         home = client.get("/")

@@ -12,6 +12,7 @@ from goldenthread.demo import load_demo
 from goldenthread.rebuild import rebuild
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record, build_projection_engine
+from projections.registry import READ_MODELS
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def test_verify_passes_on_the_demo_data(demo):
     result = CliRunner().invoke(app, ["projections", "verify"])
 
     assert result.exit_code == 0, result.output
-    assert f"All 6 views equal a fresh rebuild at position {head}" in result.output
+    assert f"All {len(READ_MODELS)} views equal a fresh rebuild at position {head}" in result.output
 
 
 def test_verify_reports_a_view_that_differs_from_a_rebuild_and_fails(demo):
@@ -61,7 +62,7 @@ def test_status_shows_each_views_lag_then_none_after_a_rebuild(demo):
     assert _table(before.output)["plan_history"] == [0, head]
     assert rebuilt.exit_code == 0, rebuilt.output
     assert _table(after.output)["plan_history"] == [head, 0]
-    assert len(_table(after.output)) == 6
+    assert len(_table(after.output)) == len(READ_MODELS)
 
 
 def test_a_rebuild_in_two_processes_equals_one_in_a_single_process(demo, tmp_path):
