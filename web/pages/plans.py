@@ -330,6 +330,8 @@ def _plan_page(
         ],
         "completion": completion_by_plan(views["partner_task_completion"], plan_id),
         "may_chair": plan.is_open and _allowed(gate.user, Action.RECORD_CONFERENCE, context),
+        "may_run": plan.is_open and _allowed(gate.user, Action.MANAGE_PLAN, context),
+        "may_escalate": _allowed(gate.user, Action.RAISE_ESCALATION, context),
         "may_start_plan": _may_start_plan(gate.user, child_context),
     }
     return page(request, "plans/plan.html", sections, 400 if errors else 200)
