@@ -28,6 +28,11 @@ def main() -> None:
                 [sys.executable, "-m", suite, backend], check=True, capture_output=True, text=True
             ).stdout
             figures.update(json.loads(out.strip().splitlines()[-1]))
+    health = figures.get("postgres.health_p95_ms")
+    if health and "postgres.analytics_query_p95_ms" in figures:
+        figures["analytics_query_p95_vs_health_ratio"] = (
+            figures["postgres.analytics_query_p95_ms"] / health
+        )
     merge_results(figures)
     width = max(len(k) for k in figures)
     for key, value in sorted(figures.items()):

@@ -12,7 +12,9 @@ Figures, per backend:
   covers the whole history, and the plans active at its end), by agency, the costliest
   breakdown: median of 5;
 - `analytics_query_p50_ms` / `analytics_query_p95_ms`: one page's figures (plans ended in the
-  last twelve months, by category), repeated 40 times.
+  last twelve months, by category), repeated 40 times (`make bench` sets the PostgreSQL p95 next
+  to the `/health` p95 of `bench.http`, measured in the same run);
+- `cin_census_export_seconds`: exporting the 2025-26 Children in Need census from the record.
 
 Usage: python -m bench.analytics sqlite|postgres
 """
@@ -34,6 +36,7 @@ from bench.support import fresh_storage, median_seconds
 from domain.application import CaseRecord
 from domain.calendar import add_months
 from goldenthread.demo import DEMO_STORIES, Storyteller
+from goldenthread.returns.cin_census import CensusYear, export_cin_census
 from goldenthread.settings import Settings
 from projections.cohort import STATUSES, CohortModel, cohort_figures
 from projections.engine import ProjectionEngine
@@ -119,6 +122,9 @@ def run(backend: str) -> dict[str, float]:
 
         whole = median_seconds(every_plan, repeats=5)
         p50, p95 = percentiles(one_page, repeats=40)
+    started = time.perf_counter()
+    census = export_cin_census(source, CensusYear.parse("2025-26"))
+    census_seconds = time.perf_counter() - started
     source.close()
     return {
         "analytics_plans": plans,
@@ -126,6 +132,8 @@ def run(backend: str) -> dict[str, float]:
         f"{backend}.cohort_analytics_seconds": whole,
         f"{backend}.analytics_query_p50_ms": p50,
         f"{backend}.analytics_query_p95_ms": p95,
+        f"{backend}.cin_census_export_seconds": census_seconds,
+        "cin_census_export_bytes": len(census),
     }
 
 
