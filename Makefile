@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench assets clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -35,6 +35,11 @@ test: install lint
 
 bench: install
 	$(BIN)/python -m bench
+
+# Re-vendor the front-end assets from npm (pinned by package-lock.json); the copies are committed.
+assets: install
+	npm ci --ignore-scripts
+	$(BIN)/python tools/vendor_assets.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
