@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bench.projections import OUT, copy_events, percentiles
+from bench.projections import HISTORY_FORMAT, OUT, copy_events, percentiles
 from bench.support import fresh_storage, median_seconds
 from domain.application import CaseRecord
 from domain.calendar import add_months
@@ -50,7 +50,7 @@ EARLIEST = date(2020, 1, 1)
 
 def history_file() -> Path:
     """The cached history: a SQLite event store of `PLANS` children's plans."""
-    path = OUT / f"cohort-history-{PLANS}-{SEED}.sqlite"
+    path = OUT / f"cohort-history-{PLANS}-{SEED}-v{HISTORY_FORMAT}.sqlite"
     if not path.exists():
         OUT.mkdir(exist_ok=True)
         partial = path.with_suffix(".partial")

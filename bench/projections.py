@@ -55,6 +55,8 @@ from projections.plan_history import PlanHistoryModel, history
 
 PLANS = 1_350
 SEED = 2026
+HISTORY_FORMAT = 2
+"""Bump when the stored events change shape, so a cached history is never read as the new one."""
 TODAY = date(2026, 11, 26)
 LONG_PLAN_EVENTS = 2_000
 RUNNER_EVENTS = 5_000
@@ -63,7 +65,7 @@ OUT = Path(__file__).parent / "out"
 
 def history_file() -> tuple[Path, UUID]:
     """The cached history (a SQLite event store) and the id of its long plan."""
-    path = OUT / f"history-{PLANS}-{SEED}.sqlite"
+    path = OUT / f"history-{PLANS}-{SEED}-v{HISTORY_FORMAT}.sqlite"
     meta = path.with_suffix(".json")
     if not path.exists() or not meta.exists():
         OUT.mkdir(exist_ok=True)
