@@ -13,18 +13,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from api.deps import READ_YOUR_WRITES_TIMEOUT, EngineDep
-from api.problems import PROBLEM, ApiProblemError, Problem
+from api.problems import ApiProblemError, problem_doc
 from projections.base import View
 
 Views = Mapping[str, View]
 """The views by read model name (`OutcomeProgressModel.name` and so on)."""
 
 LAG_RESPONSE: dict[int | str, dict[str, Any]] = {
-    503: {
-        "model": Problem,
-        "content": {PROBLEM: {}},
-        "description": "Still catching up with `min_position`: retry after `Retry-After` seconds",
-    }
+    503: problem_doc("Still catching up with `min_position`: retry after `Retry-After` seconds")
 }
 
 
@@ -35,6 +31,13 @@ def caught_up_views(
         Query(ge=0, description="The `position` a change returned: wait until it is reflected."),
     ] = None,
 ) -> Views:
+    if min_position is not None and min_position > engine.head():
+        raise ApiProblemError(
+            422,
+            "No such position",
+            "min_position is beyond the last change recorded.",
+            "position-not-recorded",
+        )
     if min_position is not None and not engine.wait_for(
         min_position, timeout=READ_YOUR_WRITES_TIMEOUT
     ):

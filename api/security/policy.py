@@ -85,6 +85,12 @@ _PLAN_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.PROGRESS_ESCALATION: frozenset({SW, TM, CHAIR, PRACTITIONER}),
     Action.DECIDE_ESCALATION: frozenset({SW, TM, CHAIR, PRACTITIONER}),
 }
+_LEAD_WORKERS_ACTIONS = frozenset(
+    {Action.MANAGE_PLAN, Action.END_PLAN, Action.MANAGE_CORE_GROUP, Action.ASSIGN_TASK}
+)
+"""Running the plan is the lead social worker's (and the team manager's): another social worker
+who sits in the core group sees the plan but does not run it."""
+
 _GLOBAL_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_CHILD: frozenset({SW, TM, CHAIR, PRACTITIONER}),
     Action.REGISTER_CHILD: frozenset({SW, TM, CHAIR}),
@@ -124,7 +130,7 @@ def decide(user: User, action: Action, context: Context = Context()) -> Decision
         return Decision.HIDE
     if user.role not in _PLAN_ACTIONS[action]:
         return Decision.FORBID
-    if action is Action.MANAGE_PLAN and user.role is SW:
+    if action in _LEAD_WORKERS_ACTIONS and user.role is SW:
         allowed = plan.lead_social_worker_id == user.user_id
         return Decision.ALLOW if allowed else Decision.FORBID
     if action is Action.UPDATE_TASK and user.role is PRACTITIONER:
