@@ -63,13 +63,18 @@ _KIND_NAMES: dict[type[Aggregate], str] = {
 
 
 _COORDINATED: dict[type[Aggregate], tuple[type[Any], ...]] = {
-    ChildProtectionPlan: (ChildProtectionPlan.Ended, ChildProtectionPlan.AgencyTaskSet),
+    ChildProtectionPlan: (
+        ChildProtectionPlan.Ended,
+        ChildProtectionPlan.AgencyTaskSet,
+        ChildProtectionPlan.ReviewConferenceHeld,
+    ),
     CoreGroup: (CoreGroup.Closed,),
     Child: (Child.ProtectionPlanOpened, Child.ProtectionPlanClosed),
 }
 """Events that must be saved with other streams (the plan's ending closes the child's record and
-the core group; a task set on the plan creates the task): the single-stream `change_*` methods
-refuse them, so no caller can write half of such a change."""
+the core group; a task set on the plan creates the task; a review conference that decides to end
+the plan ends it in the same save): the single-stream `change_*` methods refuse them, so no
+caller can write half of such a change."""
 
 
 @dataclass(frozen=True)

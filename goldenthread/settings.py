@@ -73,8 +73,8 @@ class Settings(BaseSettings):
                 POSTGRES_PORT=str(url.port or 5432),
                 POSTGRES_USER=unquote(url.username or "postgres"),
                 POSTGRES_PASSWORD=unquote(url.password or ""),
-                POSTGRES_POOL_SIZE="8",
-                POSTGRES_MAX_OVERFLOW="8",
+                POSTGRES_POOL_SIZE="4",
+                POSTGRES_MAX_OVERFLOW="12",
             )
             if self.database_schema:
                 env["POSTGRES_SCHEMA"] = self.database_schema
@@ -103,7 +103,7 @@ class Settings(BaseSettings):
         )
         if self.uses_postgres:
             env["POSTGRES_POOL_SIZE"] = "2"
-            env["POSTGRES_MAX_OVERFLOW"] = "2"
+            env["POSTGRES_MAX_OVERFLOW"] = "6"
             if scratch is not None:
                 env["POSTGRES_SCHEMA"] = f"scratch_{scratch}"
         return env

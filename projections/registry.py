@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.utils import Environment
 
 from goldenthread.settings import Settings
@@ -38,12 +39,22 @@ def model_named(name: str) -> type[ReadModel]:
     raise KeyError(f"No projection named {name!r}; known: {known}")
 
 
-def open_view(settings: Settings, model: type[ReadModel], scratch: str | None = None) -> View:
+def open_view(
+    settings: Settings,
+    model: type[ReadModel],
+    scratch: str | None = None,
+    datastore: PostgresDatastore | None = None,
+) -> View:
     """The view of `model`: its own SQLite file, or its tables in the PostgreSQL schema.
-    `scratch` opens a throwaway copy (another file, or another schema) for `verify`."""
+    `scratch` opens a throwaway copy (another file, or another schema) for `verify`; on
+    PostgreSQL, `datastore` lets views of one process share one connection pool."""
+    sqlite_class, postgres_class = view_classes(model)
+    if settings.uses_postgres and datastore is not None:
+        view = postgres_class(datastore=datastore, tracking_table_name=f"{model.name}_tracking")
+        view.create_table()
+        return view
     env = settings.view_env(model.name, scratch)
     factory = InfrastructureFactory.construct(Environment(model.name, env))
-    sqlite_class, postgres_class = view_classes(model)
     view_class = postgres_class if settings.uses_postgres else sqlite_class
     return factory.tracking_recorder(view_class)  # type: ignore[return-value]
 
@@ -51,5 +62,13 @@ def open_view(settings: Settings, model: type[ReadModel], scratch: str | None = 
 def open_views(
     settings: Settings, names: Sequence[str] | None = None, scratch: str | None = None
 ) -> list[View]:
+    """The named views (all by default). On PostgreSQL they share the first view's pool: every
+    view lives in the same database, and a pool per view would multiply connections per process
+    by the number of read models."""
     models = [model_named(n) for n in names] if names else list(READ_MODELS)
-    return [open_view(settings, model, scratch) for model in models]
+    views: list[View] = []
+    for model in models:
+        first = views[0] if views else None
+        shared = first.datastore if isinstance(first, PostgresTrackingRecorder) else None
+        views.append(open_view(settings, model, scratch, shared))
+    return views

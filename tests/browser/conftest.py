@@ -20,6 +20,7 @@ import uvicorn
 from api.deps import get_today
 from api.main import create_app
 from goldenthread.demo import DEMO_PASSWORD
+from goldenthread.settings import Settings
 from tests.api.conftest import TODAY, build_world
 
 CHROMIUM = os.environ.get("GOLDENTHREAD_CHROMIUM", "/usr/bin/chromium")
@@ -48,6 +49,7 @@ def _unavailable(reason: str) -> None:
 @dataclass
 class Server:
     url: str
+    settings: Settings
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +73,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     while httpx.get(f"http://127.0.0.1:{port}/health/projections").json()["projection_lag"]:
         assert time.monotonic() < deadline + 30, "the views caught up"
         time.sleep(0.1)
-    yield Server(f"http://127.0.0.1:{port}")
+    yield Server(f"http://127.0.0.1:{port}", settings)
     uvicorn_server.should_exit = True
     thread.join(timeout=10)
 
