@@ -26,7 +26,7 @@ from api.security.accounts import Accounts
 from api.security.headers import SecurityHeaders
 from goldenthread.database import Database
 from goldenthread.settings import Settings
-from goldenthread.wiring import build_case_record, build_projection_engine
+from goldenthread.wiring import build_case_record, build_projection_engine, creating_tables
 from projections.engine import ProjectionWorker
 from web import errors as page_errors
 from web.pages import ROUTERS as PAGE_ROUTERS
@@ -49,12 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        cases = build_case_record(settings)
-        engine = build_projection_engine(settings, cases)
-        database = Database(settings)
+        with creating_tables(settings):
+            cases = build_case_record(settings)
+            engine = build_projection_engine(settings, cases)
+            database = Database(settings)
+            accounts = Accounts(database)
         worker = ProjectionWorker(engine) if settings.projections_in_process else None
         app.state.cases, app.state.projections, app.state.worker = cases, engine, worker
-        app.state.accounts = Accounts(database)
+        app.state.accounts = accounts
         if worker is not None:
             worker.start()
         try:

@@ -15,7 +15,7 @@ import typer
 
 from goldenthread.rebuild import rebuild as rebuild_views
 from goldenthread.settings import Settings
-from goldenthread.wiring import build_case_record, build_projection_engine
+from goldenthread.wiring import build_case_record, build_projection_engine, creating_tables
 from projections.base import View
 from projections.engine import Progress, ProjectionEngine, ProjectionWorker
 from projections.registry import READ_MODELS
@@ -58,10 +58,10 @@ def run(
     stopped or crashed one resumes from its own tracking position."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = Settings()
-    cases = build_case_record(settings)
-    worker = ProjectionWorker(
-        build_projection_engine(settings, cases, _check_names(names)), poll_interval=poll
-    )
+    with creating_tables(settings):
+        cases = build_case_record(settings)
+        engine = build_projection_engine(settings, cases, _check_names(names))
+    worker = ProjectionWorker(engine, poll_interval=poll)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         worker.stop()

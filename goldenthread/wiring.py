@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+import psycopg
 
 from domain.application import CaseRecord
 from domain.escalation_policy import EscalationPolicy, get_policy, policy_from_mapping
@@ -43,3 +46,24 @@ def build_projection_engine(
         open_views(settings, names, scratch),
         batch_size=settings.projection_batch_size,
     )
+
+
+@contextmanager
+def creating_tables(settings: Settings) -> Iterator[None]:
+    """Processes starting together (several web workers, projection workers) take turns to create
+    tables: PostgreSQL's `CREATE TABLE IF NOT EXISTS` is not safe against itself run at the same
+    moment. A session advisory lock on the record's database serialises start-up; on SQLite
+    there is one process."""
+    if not settings.uses_postgres:
+        yield
+        return
+    assert settings.database_url is not None
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+
+
+SCHEMA_LOCK = 0x601D7E7  # any fixed number: every Golden Thread process uses the same one
