@@ -53,6 +53,7 @@ class Database:
             self._sqlite.row_factory = sqlite3.Row
             self._sqlite.execute("PRAGMA journal_mode=WAL")
             self._sqlite.execute("PRAGMA busy_timeout=10000")
+            self._sqlite.execute("PRAGMA synchronous=NORMAL")
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
