@@ -460,6 +460,7 @@ def tasks_for(
     agency: str,
     today: date,
     plan_ids: Iterable[UUID] | None = None,
+    open_only: bool = False,
 ) -> list[TaskRow]:
     """A core group member's "my tasks": those given to them by name or to their agency, open
     before closed, overdue before the rest, then by due date.
@@ -467,11 +468,13 @@ def tasks_for(
     This view does not know core group membership; pass `plan_ids` (the plans whose core group
     the person sits in) so a partner sees only the plans they need to know about.
     """
+    still_open = f" AND status IN {_OPEN_IN}" if open_only else ""
     rows = view.select(
         TASKS,
-        "SELECT * FROM {tasks} WHERE assignee_id = %(assignee_id)s OR agency = %(agency)s "
-        "ORDER BY due_on, assigned_on, task_id",
-        {"assignee_id": assignee_id, "agency": agency},
+        "SELECT * FROM {tasks} WHERE (assignee_id = %(assignee_id)s OR agency = %(agency)s)"
+        + still_open
+        + " ORDER BY due_on, assigned_on, task_id",
+        {"assignee_id": assignee_id, "agency": agency, **_open_params()},
     )
     tasks = [_task(row) for row in rows]
     if plan_ids is not None:

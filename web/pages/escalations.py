@@ -57,7 +57,7 @@ from projections.drift import (
 from projections.escalations import EscalationRow, open_escalations
 from projections.plan_history import Known, sentence
 from web.forms import FieldError, posted, validate
-from web.pages.shared import visible_plan_ids
+from web.pages.shared import Sight, first_visible
 from web.render import long_date, page
 from web.session import PageUser, check_csrf
 
@@ -238,13 +238,10 @@ def escalation_list(
 ) -> HTMLResponse:
     Gate(user, cases, accounts, address).allow(Action.VIEW_TEAM_LISTS)
     views = views_of(engine)
-    visible = visible_plan_ids(user, cases, views["drift"])
     team = user.team if user.role is Role.TEAM_MANAGER else None
-    rows = [
-        row
-        for row in open_escalations(views["escalations"], today, team=team)
-        if row.plan_id in visible
-    ]
+    rows = first_visible(
+        open_escalations(views["escalations"], today, team=team), Sight(user, cases)
+    )
     return page(
         request,
         "escalations/list.html",
@@ -810,9 +807,8 @@ def drift(
 ) -> HTMLResponse:
     Gate(user, cases, accounts, address).allow(Action.VIEW_TEAM_LISTS)
     views = views_of(engine)
-    visible = visible_plan_ids(user, cases, views["drift"])
     team = user.team if user.role is Role.TEAM_MANAGER else None
-    drifting = [d for d in drift_list(views["drift"], today, team=team) if d.plan_id in visible]
+    drifting = first_visible(drift_list(views["drift"], today, team=team), Sight(user, cases))
     loads: list[Caseload] = (
         caseloads(views["drift"], today, team=team) if user.role is Role.TEAM_MANAGER else []
     )

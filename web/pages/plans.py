@@ -248,9 +248,14 @@ def _known_outcomes(plan: ChildProtectionPlan) -> Callable[[Any], Known]:
 # --- the plans a user may see -------------------------------------------------------------------
 
 
+PLANS_LISTED = 100
+
+
 @router.get("/plans", response_class=HTMLResponse)
 def plan_list(request: Request, user: PageUser, cases: CasesDep, engine: EngineDep) -> HTMLResponse:
-    plan_ids = visible_plan_ids(user, cases, _views(engine)["drift"])
+    """The newest plans the user may see (the register narrows candidates by role; each is
+    confirmed on the live record)."""
+    plan_ids = visible_plan_ids(user, cases, _views(engine)["drift"], limit=PLANS_LISTED)
     plans = [cases.load(ChildProtectionPlan, plan_id, copy=False) for plan_id in plan_ids]
     plans.sort(key=lambda p: (p.ended_on is not None, -p.icpc_on.toordinal(), str(p.id)))
     return page(request, "plans/list.html", {"plans": plans})

@@ -37,7 +37,7 @@ from projections.partner_task_completion import TaskRow, tasks_for
 from projections.plan_history import Known
 from web.forms import FieldError, posted, validate
 from web.pages.plans import changed_since, filled, form_version, not_found
-from web.pages.shared import visible_plan_ids
+from web.pages.shared import Sight, visible_plan_ids
 from web.render import page
 from web.session import PageUser, check_csrf
 
@@ -143,6 +143,11 @@ def ids(task_id: UUID, change: str) -> str:
 # --- the page -----------------------------------------------------------------------------------
 
 
+TASKS_SHOWN = 50
+"""The most urgent open tasks (overdue first): a long list helps nobody act on the first one."""
+PLANS_SHOWN = 25
+
+
 @dataclass(frozen=True)
 class MyTasks:
     """The page for one request: drawn afresh after a refused change, with the form kept."""
@@ -161,17 +166,23 @@ class MyTasks:
         status_code: int = 200,
     ) -> HTMLResponse:
         views = {v.model.name: v for v in self.engine.views}
-        plan_ids = visible_plan_ids(self.user, self.cases, views["drift"])
+        sight = Sight(self.user, self.cases)
         rows = tasks_for(
             views["partner_task_completion"],
             assignee_id=self.user.user_id,
             agency=self.user.agency,
             today=self.today,
-            plan_ids=list(plan_ids),
+            open_only=True,
         )
-        lines = [
-            line for row in rows if row.is_open and (line := _line(self.cases, row, self.today))
-        ]
+        lines: list[TaskLine] = []
+        for row in rows:
+            if len(lines) == TASKS_SHOWN:
+                break
+            if row.is_open and sight.sees(row.plan_id):
+                line = _line(self.cases, row, self.today)
+                if line is not None:
+                    lines.append(line)
+        plan_ids = visible_plan_ids(self.user, self.cases, views["drift"], limit=PLANS_SHOWN)
         drifts = [drift_for_plan(views["drift"], pid, self.today) for pid in plan_ids]
         failed = _anchored(failed, lines) if failed else None
         context = {
