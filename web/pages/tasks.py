@@ -143,7 +143,7 @@ def ids(task_id: UUID, change: str) -> str:
 # --- the page -----------------------------------------------------------------------------------
 
 
-TASKS_SHOWN = 50
+TASKS_SHOWN = 25
 """The most urgent open tasks (overdue first): a long list helps nobody act on the first one."""
 PLANS_SHOWN = 25
 
