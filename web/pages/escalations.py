@@ -28,7 +28,6 @@ from api.deps import (
     Gate,
     TodayDep,
 )
-from api.problems import _domain_status
 from api.schemas.escalations import (
     AgreeActions,
     AgreedActionIn,
@@ -39,13 +38,9 @@ from api.schemas.escalations import (
     WithdrawEscalation,
 )
 from api.security.policy import Action, Context, Decision, decide
-from domain.application import CaseRecord
-from domain.child import Child
 from domain.errors import ConcurrentChangeError, DomainError, StaleVersionError
 from domain.escalation import AgreedAction, Escalation, EscalationKind, EscalationSubject
-from domain.plan import ChildProtectionPlan
 from domain.values import Actor, Role
-from projections.base import View
 from projections.drift import (
     STALLED_MONTHS,
     STALLED_RATINGS,
@@ -55,9 +50,21 @@ from projections.drift import (
     drift_list,
 )
 from projections.escalations import EscalationRow, open_escalations
-from projections.plan_history import Known, sentence
-from web.forms import FieldError, posted, validate
-from web.pages.shared import Sight, first_visible
+from projections.plan_history import Known
+from web.forms import FieldError, posted
+from web.pages.shared import (
+    Sight,
+    check_form,
+    conflict_message,
+    domain_error_status,
+    first_visible,
+    open_plan,
+    plan_names,
+    prefixed,
+    role_name,
+    version_of,
+    views_of,
+)
 from web.render import long_date, page
 from web.session import PageUser, check_csrf
 
@@ -78,14 +85,6 @@ SUBJECT_NAMES = {
     EscalationSubject.DRIFT.value: "Drift",
     EscalationSubject.OTHER.value: "Something else",
 }
-ROLE_NAMES = {
-    Role.SOCIAL_WORKER.value: "Social worker",
-    Role.TEAM_MANAGER.value: "Team manager",
-    Role.CONFERENCE_CHAIR.value: "Conference chair",
-    Role.AGENCY_PRACTITIONER.value: "Agency practitioner",
-    Role.PARTNERSHIP_ANALYST.value: "Partnership analyst",
-    Role.ADMINISTRATOR.value: "Administrator",
-}
 SAVED = {
     "raised": "Escalation raised",
     "contact": "Contact recorded",
@@ -95,95 +94,6 @@ SAVED = {
     "withdraw": "Escalation withdrawn",
 }
 """The banners a redirect may ask for: only these words are ever shown, never the query."""
-
-
-@dataclass(frozen=True)
-class FormError(FieldError):
-    """An error in one of several forms on a page: the field's id carries the form's prefix."""
-
-    prefix: str = ""
-
-    @property
-    def href(self) -> str:
-        return f"#{self.prefix}{self.field}"
-
-
-def prefixed(errors: Iterable[FieldError], prefix: str) -> list[FieldError]:
-    return [FormError(e.field, e.message, prefix) for e in errors]
-
-
-def check_form(
-    model: type[M], data: dict[str, Any], labels: dict[str, str], choices: Iterable[str] = ()
-) -> tuple[M | None, list[FieldError]]:
-    """`validate`, with a blank field reported as missing ("Enter ..." or, for a choice,
-    "Select ...") rather than as malformed; optional fields left blank take their defaults."""
-    filled = {key: value for key, value in data.items() if value != ""}
-    body, errors = validate(model, filled, labels)
-    chosen = set(choices)
-    return body, [
-        FieldError(e.field, "Select" + e.message.removeprefix("Enter"))
-        if e.field in chosen and e.message.startswith("Enter ")
-        else e
-        for e in errors
-    ]
-
-
-def role_name(role: str | Role) -> str:
-    value = role.value if isinstance(role, Role) else role
-    return ROLE_NAMES.get(value, value.replace("_", " ").capitalize())
-
-
-def views_of(engine: Any) -> dict[str, View]:
-    return {v.model.name: v for v in engine.views}
-
-
-def plan_names(cases: CaseRecord, plan_ids: Iterable[UUID]) -> dict[UUID, str]:
-    """How a plan is named in links: "Plan for" the child's name. Only for plans the person may
-    see, which the caller has already decided."""
-    names = {}
-    for plan_id in plan_ids:
-        plan = cases.load(ChildProtectionPlan, plan_id, copy=False)
-        child = cases.load(Child, plan.child_id, copy=False)
-        names[plan_id] = f"Plan for {child.given_name} {child.family_name}"
-    return names
-
-
-def open_plan(gate: Gate, plan_id: UUID, action: Action) -> Context:
-    """A plan for a page that shows it and offers `action`: the read is logged, then the
-    action checked (a plan the person may not see is not found; one they may see but not
-    change this way is refused)."""
-    gate.plan(plan_id, Action.VIEW_PLAN)
-    return gate.plan(plan_id, action)
-
-
-def domain_error_status(error: DomainError) -> int:
-    """As the API answers it, except that a stale form is a conflict to resolve (409)."""
-    if isinstance(error, StaleVersionError):
-        return 409
-    return _domain_status(error)[0]
-
-
-def version_of(data: dict[str, Any]) -> int | None:
-    text = str(data.get("version", ""))
-    return int(text) if text.isdigit() else None
-
-
-def changes_since(cases: CaseRecord, record_id: UUID, version: int, known: Known) -> str:
-    """What others recorded after the version a form was made against, in sentences."""
-    return " ".join(sentence(event, known) for event in cases.events.get(record_id, gt=version))
-
-
-def conflict_message(
-    what: str, cases: CaseRecord, record_id: UUID, version: int, known: Known | None = None
-) -> str:
-    """Why a form was not saved: what others recorded since it was opened. The page then shows
-    the record as it is now, with what was typed kept, so saving again is a deliberate act."""
-    changed = changes_since(cases, record_id, version, known or Known())
-    return (
-        f"Someone else changed this {what} since you opened it: {changed} Your change was not "
-        "saved. Check what you entered against the record as it is now and press the button "
-        "again to save it."
-    )
 
 
 def escalation_known(escalation: Escalation) -> Known:

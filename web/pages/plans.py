@@ -54,10 +54,15 @@ from projections.plan_history import (
     changes_since_last_conference,
     history,
     plan_version_on,
-    sentence,
 )
 from web.forms import FieldError, posted, validate
-from web.pages.shared import visible_plan_ids
+from web.pages.shared import (
+    changed_since,
+    filled,
+    form_version,
+    not_found,
+    visible_plan_ids,
+)
 from web.render import long_date, page
 from web.session import PageUser, check_csrf
 
@@ -164,50 +169,10 @@ CHOICES = {
     "lead_social_worker_id",
 }
 """Fields answered by choosing, whose errors say "Select …"."""
-CHANGES_SHOWN = 3
 """How many of the changes someone else made are named in a "changed since" message."""
 
 
 # --- shared by the pages ------------------------------------------------------------------------
-
-
-def not_found(request: Request) -> HTMLResponse:
-    """Hidden and missing records look the same."""
-    return page(request, "errors/not_found.html", status_code=404)
-
-
-def form_version(data: dict[str, Any]) -> int:
-    """The version the form was opened at; a missing one never matches a stored record."""
-    text = str(data.get("version", "")).strip()
-    return int(text) if text.isdigit() else -1
-
-
-def changed_since(
-    cases: CaseRecord,
-    record_id: UUID,
-    version: int,
-    noun: str,
-    known: Callable[[Any], Known] = lambda _event: Known(),
-) -> str:
-    """'Someone else changed this plan since you opened it: …', naming what they did."""
-    said = [sentence(event, known(event)) for event in cases.events.get(record_id, gt=version)]
-    shown = " ".join(said[-CHANGES_SHOWN:])
-    more = len(said) - CHANGES_SHOWN
-    also = f" (and {more} earlier change{'s' if more > 1 else ''})" if more > 0 else ""
-    what = f": {shown}{also}" if said else "."
-    return (
-        f"Someone else changed this {noun} since you opened it{what} Nothing of yours was "
-        "saved: check what you entered against the record as it is now, then save again."
-    )
-
-
-def filled(data: dict[str, Any]) -> dict[str, Any]:
-    """The fields given: a blank one counts as missing, so its error says "Enter …"."""
-    return {key: value for key, value in data.items() if not _blank(value)}
-
-
-def _blank(value: Any) -> bool:
-    return isinstance(value, str) and not value.strip()
 
 
 def parse_id(text: str) -> UUID | None:

@@ -48,7 +48,7 @@ from domain.errors import ConcurrentChangeError, DomainError, StaleVersionError
 from domain.plan import ChildProtectionPlan, OutcomeStatus
 from domain.values import ParentalEngagement, Role
 from web.forms import FieldError, posted
-from web.pages.escalations import (
+from web.pages.shared import (
     check_form,
     conflict_message,
     domain_error_status,

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from api.deps import Gate
+from api.problems import _domain_status
 from api.security.accounts import User
 from api.security.policy import Action, Context, Decision, decide
 from domain.application import CaseRecord
+from domain.child import Child
 from domain.core_group import CoreGroup
+from domain.errors import DomainError, StaleVersionError
 from domain.plan import ChildProtectionPlan
 from domain.values import Role
 from projections.base import View
 from projections.drift import plan_register
+from projections.plan_history import Known, sentence
+from web.forms import FieldError, validate
+from web.render import page
 
 CANDIDATES = 500
 
@@ -79,3 +91,137 @@ def first_visible(rows: Iterable[R], sight: Sight, limit: int = ROWS_SHOWN) -> l
             if len(shown) == limit:
                 break
     return shown
+
+
+# --- forms shared by the page groups --------------------------------------------------------
+
+ROLE_NAMES = {
+    Role.SOCIAL_WORKER.value: "Social worker",
+    Role.TEAM_MANAGER.value: "Team manager",
+    Role.CONFERENCE_CHAIR.value: "Conference chair",
+    Role.AGENCY_PRACTITIONER.value: "Agency practitioner",
+    Role.PARTNERSHIP_ANALYST.value: "Partnership analyst",
+    Role.ADMINISTRATOR.value: "Administrator",
+}
+
+CHANGES_SHOWN = 3
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def not_found(request: Request) -> HTMLResponse:
+    """Hidden and missing records look the same."""
+    return page(request, "errors/not_found.html", status_code=404)
+
+
+def form_version(data: dict[str, Any]) -> int:
+    """The version the form was opened at; a missing one never matches a stored record."""
+    text = str(data.get("version", "")).strip()
+    return int(text) if text.isdigit() else -1
+
+
+def changed_since(
+    cases: CaseRecord,
+    record_id: UUID,
+    version: int,
+    noun: str,
+    known: Callable[[Any], Known] = lambda _event: Known(),
+) -> str:
+    """'Someone else changed this plan since you opened it: …', naming what they did."""
+    said = [sentence(event, known(event)) for event in cases.events.get(record_id, gt=version)]
+    shown = " ".join(said[-CHANGES_SHOWN:])
+    more = len(said) - CHANGES_SHOWN
+    also = f" (and {more} earlier change{'s' if more > 1 else ''})" if more > 0 else ""
+    what = f": {shown}{also}" if said else "."
+    return (
+        f"Someone else changed this {noun} since you opened it{what} Nothing of yours was "
+        "saved: check what you entered against the record as it is now, then save again."
+    )
+
+
+def filled(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields given: a blank one counts as missing, so its error says "Enter …"."""
+    return {key: value for key, value in data.items() if not _blank(value)}
+
+
+def _blank(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+@dataclass(frozen=True)
+class FormError(FieldError):
+    """An error in one of several forms on a page: the field's id carries the form's prefix."""
+
+    prefix: str = ""
+
+    @property
+    def href(self) -> str:
+        return f"#{self.prefix}{self.field}"
+
+
+def prefixed(errors: Iterable[FieldError], prefix: str) -> list[FieldError]:
+    return [FormError(e.field, e.message, prefix) for e in errors]
+
+
+def check_form(
+    model: type[M], data: dict[str, Any], labels: dict[str, str], choices: Iterable[str] = ()
+) -> tuple[M | None, list[FieldError]]:
+    """`validate`, with a blank field reported as missing ("Enter ..." or, for a choice,
+    "Select ...") rather than as malformed; optional fields left blank take their defaults."""
+    filled = {key: value for key, value in data.items() if value != ""}
+    body, errors = validate(model, filled, labels)
+    chosen = set(choices)
+    return body, [
+        FieldError(e.field, "Select" + e.message.removeprefix("Enter"))
+        if e.field in chosen and e.message.startswith("Enter ")
+        else e
+        for e in errors
+    ]
+
+
+def role_name(role: str | Role) -> str:
+    value = role.value if isinstance(role, Role) else role
+    return ROLE_NAMES.get(value, value.replace("_", " ").capitalize())
+
+
+def views_of(engine: Any) -> dict[str, View]:
+    return {v.model.name: v for v in engine.views}
+
+
+def plan_names(cases: CaseRecord, plan_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """How a plan is named in links: "Plan for" the child's name. Only for plans the person may
+    see, which the caller has already decided."""
+    names = {}
+    for plan_id in plan_ids:
+        plan = cases.load(ChildProtectionPlan, plan_id, copy=False)
+        child = cases.load(Child, plan.child_id, copy=False)
+        names[plan_id] = f"Plan for {child.given_name} {child.family_name}"
+    return names
+
+
+def open_plan(gate: Gate, plan_id: UUID, action: Action) -> Context:
+    """A plan for a page that shows it and offers `action`: the read is logged, then the
+    action checked (a plan the person may not see is not found; one they may see but not
+    change this way is refused)."""
+    gate.plan(plan_id, Action.VIEW_PLAN)
+    return gate.plan(plan_id, action)
+
+
+def domain_error_status(error: DomainError) -> int:
+    """As the API answers it, except that a stale form is a conflict to resolve (409)."""
+    if isinstance(error, StaleVersionError):
+        return 409
+    return _domain_status(error)[0]
+
+
+def version_of(data: dict[str, Any]) -> int | None:
+    text = str(data.get("version", ""))
+    return int(text) if text.isdigit() else None
+
+
+def conflict_message(
+    what: str, cases: CaseRecord, record_id: UUID, version: int, known: Known | None = None
+) -> str:
+    """Why a form was not saved: what others recorded since it was opened. The page then shows
+    the record as it is now, with what was typed kept, so saving again is a deliberate act."""
+    return changed_since(cases, record_id, version, what, lambda _event: known or Known())

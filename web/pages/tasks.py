@@ -36,8 +36,14 @@ from projections.engine import ProjectionEngine
 from projections.partner_task_completion import TaskRow, tasks_for
 from projections.plan_history import Known
 from web.forms import FieldError, posted, validate
-from web.pages.plans import changed_since, filled, form_version, not_found
-from web.pages.shared import Sight, visible_plan_ids
+from web.pages.shared import (
+    Sight,
+    changed_since,
+    filled,
+    form_version,
+    not_found,
+    visible_plan_ids,
+)
 from web.render import page
 from web.session import PageUser, check_csrf
 
