@@ -2,8 +2,9 @@
 
 Views are independent (each has its own tables and tracking position), so a full rebuild can run
 as several projection workers at once, exactly as a PostgreSQL deployment runs them. Each process
-reads and decodes the log itself and writes only its own views; the parent only watches their
-positions. On SQLite every view has its own file, so the writers never contend.
+reads and decodes the log itself and writes only its own views; the calling process rebuilds the
+costliest group and reports progress from every view's position. On SQLite every view has its own
+file, so the writers never contend.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ log = logging.getLogger(__name__)
 
 
 def partition(models: Sequence[type[ReadModel]], jobs: int) -> list[list[str]]:
-    """Greedy split of views into `jobs` groups of similar cost (heaviest first)."""
+    """Greedy split of views into `jobs` groups of similar cost, the costliest group first."""
     groups: list[tuple[float, list[str]]] = [(0.0, []) for _ in range(max(1, jobs))]
     for model in sorted(models, key=lambda m: m.relative_cost, reverse=True):
         cost, names = min(groups, key=lambda g: g[0])
         groups.remove((cost, names))
         groups.append((cost + model.relative_cost, [*names, model.name]))
+    groups.sort(key=lambda g: g[0], reverse=True)
     return [names for _, names in groups if names]
 
 
@@ -63,25 +65,30 @@ def rebuild(
     models = [model_named(n) for n in names] if names else list(READ_MODELS)
     groups = partition(models, jobs)
     started = time.perf_counter()
-    if len(groups) == 1:
+    context = multiprocessing.get_context("spawn")
+    # The heaviest group is rebuilt here, the others in their own processes meanwhile (their
+    # start-up overlaps with this process's work).
+    workers = [context.Process(target=_catch_up, args=(settings, g, head)) for g in groups[1:]]
+    for worker in workers:
+        worker.start()
+    own = build_projection_engine(settings, cases, groups[0])
+
+    def report(_: Progress) -> None:
+        if progress is not None:
+            done = min(watcher.positions().values())
+            progress(Progress(done, done, head, time.perf_counter() - started))
+
+    own.catch_up(stop=head, progress=report if workers else progress)
+    while any(w.is_alive() for w in workers):
+        time.sleep(0.05)
+        report(Progress(0, 0, head, 0.0))
+    failed = [w.exitcode for w in workers if w.exitcode != 0]
+    if failed:
+        # Each view resumes from its own position, so finishing here loses nothing and
+        # applies nothing twice; the failure is still reported.
+        log.warning(
+            "%d rebuild process(es) failed (exit codes %s); finishing here", len(failed), failed
+        )
         watcher.catch_up(stop=head, progress=progress)
-    else:
-        context = multiprocessing.get_context("spawn")
-        workers = [context.Process(target=_catch_up, args=(settings, g, head)) for g in groups]
-        for worker in workers:
-            worker.start()
-        while any(w.is_alive() for w in workers):
-            time.sleep(0.1)
-            if progress is not None:
-                done = min(watcher.positions().values())
-                progress(Progress(done, done, head, time.perf_counter() - started))
-        failed = [w.exitcode for w in workers if w.exitcode != 0]
-        if failed:
-            # Each view resumes from its own position, so finishing here loses nothing and
-            # applies nothing twice; the failure is still reported.
-            log.warning(
-                "%d rebuild process(es) failed (exit codes %s); finishing here", len(failed), failed
-            )
-            watcher.catch_up(stop=head, progress=progress)
     cases.close()
     return head

@@ -24,7 +24,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
@@ -105,10 +105,12 @@ class Changes:
 
     def get(self, table: Table, *key: Any) -> Row | None:
         """The row as this batch leaves it so far (a copy: change it with `put` or `update`)."""
-        pending = self.upserts.get(table.name, {})
-        if key in pending:
+        name = table.name
+        pending = self.upserts.get(name)
+        if pending is not None and key in pending:
             return dict(pending[key])
-        if key in self.deletes.get(table.name, set()):
+        deleted = self.deletes.get(name)
+        if deleted is not None and key in deleted:
             return None
         row = self._reader.fetch_row(table, key)
         return dict(row) if row is not None else None
@@ -116,9 +118,15 @@ class Changes:
     def put(self, table: Table, row: Row) -> None:
         """Insert or replace a whole row."""
         key = table.key_of(row)
-        self._tables[table.name] = table
-        self.upserts.setdefault(table.name, {})[key] = row
-        self.deletes.get(table.name, set()).discard(key)
+        name = table.name
+        pending = self.upserts.get(name)
+        if pending is None:
+            pending = self.upserts[name] = {}
+            self._tables[name] = table
+        pending[key] = row
+        deleted = self.deletes.get(name)
+        if deleted:
+            deleted.discard(key)
 
     def update(self, table: Table, *key: Any, **values: Any) -> Row | None:
         """Change some columns of an existing row; None (and nothing written) if there is none:
@@ -199,6 +207,65 @@ _ENCODERS: dict[tuple[ColumnType, bool], Callable[[Any], Any]] = {
 rebuild."""
 
 
+_INLINE: dict[tuple[ColumnType, bool], str] = {
+    **{
+        ("text", pg): "v if (v := {get}) is None or type(v) is str else str(v)"
+        for pg in (False, True)
+    },
+    **{
+        ("uuid", pg): "v if (v := {get}) is None or type(v) is str else (T.get(v) or t(v))"
+        for pg in (False, True)
+    },
+    **{
+        ("int", pg): "v if (v := {get}) is None or type(v) is int else int(v)"
+        for pg in (False, True)
+    },
+}
+"""Encoders simple enough to be written inline in a table's row encoder."""
+
+_UUID_TEXT: dict[Any, str] = {}
+"""Ids as text, reused: the same plan, stream and person ids are written over and over."""
+
+
+def _uuid_text(value: Any) -> str:
+    if len(_UUID_TEXT) >= 200_000:
+        _UUID_TEXT.clear()
+    text = _UUID_TEXT[value] = str(value)
+    return text
+
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def row_encoder(table: Table, postgres: bool) -> Callable[[Row], tuple[Any, ...]]:
+    """A function turning a row into the tuple of its stored column values, in column order.
+
+    Writing rows is the hot path of a rebuild, so each table gets its own function, generated
+    once, with the simple encoders written inline instead of one call per value."""
+    cached: Callable[[Row], tuple[Any, ...]] | None = _ROW_ENCODERS.get((table, postgres))
+    if cached is not None:
+        return cached
+    namespace: dict[str, Any] = {"T": _UUID_TEXT, "t": _uuid_text}
+    parts = []
+    for number, column in enumerate(table.columns):
+        if not _IDENTIFIER.fullmatch(column.name):
+            raise ValueError(f"column name {column.name!r} is not a plain identifier")
+        inline = _INLINE.get((column.type, postgres))
+        if inline is not None:
+            parts.append(f"({inline.format(get=f'g({column.name!r})')})")
+        else:
+            namespace[f"e{number}"] = _ENCODERS[column.type, postgres]
+            parts.append(f"e{number}(g({column.name!r}))")
+    source = f"def encode(row):\n    g = row.get\n    return ({', '.join(parts)},)\n"
+    exec(source, namespace)  # generated from the table's own declaration, names checked
+    encode: Callable[[Row], tuple[Any, ...]] = namespace["encode"]
+    _ROW_ENCODERS[table, postgres] = encode
+    return encode
+
+
+_ROW_ENCODERS: dict[tuple[Table, bool], Callable[[Row], tuple[Any, ...]]] = {}
+
+
 def _to_storage(value: Any, kind: ColumnType, postgres: bool) -> Any:
     return _ENCODERS[kind, postgres](value)
 
@@ -259,12 +326,62 @@ class View(RowReader, TrackingRecorder):
             statements.append(
                 f"CREATE TABLE IF NOT EXISTS {name} ({cols}, PRIMARY KEY ({', '.join(table.key)}))"
             )
+        return [*statements, *(create for _, create in self.index_ddl())]
+
+    def index_ddl(self) -> list[tuple[str, str]]:
+        """Each secondary index: its name as written in SQL, and the statement creating it."""
+        indexes = []
+        for table in self.model.tables:
             for number, index in enumerate(table.indexes):
-                statements.append(
-                    f"CREATE INDEX IF NOT EXISTS {self.physical(table)}_ix{number} "
-                    f"ON {name} ({', '.join(index)})"
+                name = f"{self.physical(table)}_ix{number}"
+                indexes.append(
+                    (
+                        self.qualified_index(name),
+                        f"CREATE INDEX IF NOT EXISTS {name} "
+                        f"ON {self.qualified(table)} ({', '.join(index)})",
+                    )
                 )
-        return statements
+        return indexes
+
+    def qualified_index(self, name: str) -> str:
+        return name
+
+    # --- bulk loading -----------------------------------------------------------------------
+
+    def begin_bulk_load(self) -> None:
+        """The view is about to be filled from empty (a rebuild, or a first start). Its
+        secondary indexes are dropped, so rows are written without keeping them up to date row
+        by row, and `end_bulk_load` builds each once at the end (a fraction of the cost). On
+        SQLite, commits stop waiting for the disk until then (see `SQLiteView`). If the process
+        dies first, the next catch-up calls `end_bulk_load` before it writes anything."""
+        with self._transaction(commit=True) as cursor:
+            for name, _ in self.index_ddl():
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        self.__dict__["_bulk_loading"] = True
+        self.__dict__["_indexes_ok"] = False
+
+    @property
+    def bulk_loading(self) -> bool:
+        return bool(self.__dict__.get("_bulk_loading"))
+
+    def end_bulk_load(self) -> None:
+        """Create any secondary index that is missing and make what was written durable. Cheap
+        when there is nothing to do: checked once per process unless a bulk load began since."""
+        if self.__dict__.get("_indexes_ok"):
+            return
+        self.__dict__["_bulk_loading"] = False
+        with self._transaction(commit=True) as cursor:
+            for name, create in self.index_ddl():
+                if not self._index_exists(cursor, name):
+                    cursor.execute(create)
+        self._made_durable()
+        self.__dict__["_indexes_ok"] = True
+
+    def _made_durable(self) -> None:
+        """Flush what a bulk load wrote (nothing to do where every commit is flushed)."""
+
+    def _index_exists(self, cursor: Any, name: str) -> bool:
+        return False  # `CREATE INDEX IF NOT EXISTS` is a cheap no-op on SQLite
 
     @abstractmethod
     def qualified(self, table: Table) -> str:
@@ -435,12 +552,34 @@ class SQLiteView(View, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.table_ddl()]
 
-    def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
-        return self.datastore.transaction(commit=commit)
+    @contextmanager
+    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+        """A transaction on the view's file.
+
+        Writing connections commit without waiting for a disk flush (`synchronous=NORMAL` in
+        WAL mode): a crash of the machine can lose the last batches but never tear one, and a
+        lost batch takes its tracking record with it, so the view processes those events again.
+        During a bulk load from empty they do not flush at all (`synchronous=OFF`, many times
+        quicker on a virtual disk); the load ends with a checkpoint that does. A machine that
+        loses power in the middle of a rebuild needs the rebuild run again (docs/operations.md).
+        """
+        with self.datastore.get_connection(commit=commit) as connection:
+            if commit:
+                wanted = "OFF" if self.bulk_loading else "NORMAL"
+                if getattr(connection, "_view_synchronous", None) != wanted:
+                    connection._sqlite_conn.execute(f"PRAGMA synchronous={wanted}")
+                    connection._view_synchronous = wanted  # type: ignore[attr-defined]
+            with connection.transaction(commit=commit) as cursor:
+                yield cursor
+
+    def _made_durable(self) -> None:
+        with self.datastore.get_connection(commit=True) as connection:
+            connection._sqlite_conn.execute("PRAGMA synchronous=FULL")
+            connection._sqlite_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection._view_synchronous = "FULL"  # type: ignore[attr-defined]
 
     def _write_upserts(self, cursor: Any, table: Table, rows: Sequence[Row]) -> None:
         names = table.column_names
-        kinds = [c.type for c in table.columns]
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in table.key)
         conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         sql = (
@@ -449,10 +588,7 @@ class SQLiteView(View, SQLiteTrackingRecorder):
         )
         if not table.append_only:
             sql += f" ON CONFLICT ({', '.join(table.key)}) {conflict}"
-        encoders = [(n, _ENCODERS[k, False]) for n, k in zip(names, kinds, strict=True)]
-        cursor.sqlite_cursor.executemany(
-            sql, [tuple([encode(row.get(n)) for n, encode in encoders]) for row in rows]
-        )
+        cursor.sqlite_cursor.executemany(sql, map(row_encoder(table, False), rows))
 
     def drop(self) -> None:
         """Remove the view's tables and tracking: a rebuild starts from position 0."""
@@ -496,6 +632,15 @@ class PostgresView(View, PostgresTrackingRecorder):
     def qualified(self, table: Table) -> str:
         return f'"{self.datastore.schema}"."{self.physical(table)}"'
 
+    def qualified_index(self, name: str) -> str:
+        return f'"{self.datastore.schema}"."{name}"'
+
+    def _index_exists(self, cursor: Any, name: str) -> bool:
+        """`CREATE INDEX IF NOT EXISTS` locks its table even when the index exists."""
+        cursor.execute("SELECT to_regclass(%s) AS found", (name,))
+        row = cursor.fetchone()
+        return row is not None and row["found"] is not None
+
     def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=commit)
 
@@ -504,12 +649,12 @@ class PostgresView(View, PostgresTrackingRecorder):
         that are only ever appended are streamed with `COPY`."""
         names = table.column_names
         if table.append_only:
-            encoders = [(c.name, _ENCODERS[c.type, True]) for c in table.columns]
+            encode = row_encoder(table, True)
             with cursor.copy(
                 f"COPY {self.qualified(table)} ({', '.join(names)}) FROM STDIN"
             ) as copy:
                 for row in rows:
-                    copy.write_row([encode(row.get(n)) for n, encode in encoders])
+                    copy.write_row(encode(row))
             return
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in table.key)
         conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"

@@ -14,6 +14,7 @@ at the local interval, the first review within 3 months and later ones at most 6
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -347,8 +348,11 @@ class DriftModel(ReadModel):
         outcome = changes.get(OUTCOMES, event.outcome_id)
         if outcome is None:
             return
-        ratings = [*outcome["ratings"], [event.rated_on.isoformat(), event.score]]
-        outcome["ratings"] = sorted(ratings, key=lambda r: str(r[0]))
+        rated_on = event.rated_on.isoformat()
+        ratings = list(outcome["ratings"])
+        # After the last rating with the same or an earlier date: ratings mostly arrive in order.
+        ratings.insert(bisect_right(ratings, rated_on, key=_rated_on), [rated_on, event.score])
+        outcome["ratings"] = ratings
         changes.put(OUTCOMES, outcome)
 
     # --- the core group -------------------------------------------------------------------------
@@ -417,6 +421,10 @@ class DriftModel(ReadModel):
 
 
 # --- judging drift --------------------------------------------------------------------------------
+
+
+def _rated_on(rating: list[Any]) -> str:
+    return str(rating[0])
 
 
 def is_stalled(agreed_on: date, ratings: Sequence[tuple[date, int]], today: date) -> bool:

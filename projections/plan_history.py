@@ -215,14 +215,19 @@ class PlanHistoryModel(ReadModel):
 
     @classmethod
     def handle(cls, event: Any, changes: Changes, position: int) -> None:
-        placed = _placed(event, changes) if type(event) in READ else None
+        kind_and_date = READ.get(type(event))
+        if kind_and_date is None:
+            return
+        placed = _placed(event, changes)
         if placed is None:
             return
         stream, plan_id = placed
-        known = _known(event, changes)
-        _remember(event, changes, plan_id, position)
-        kind, date_field = READ[type(event)]
+        known = _known(event, changes) if type(event) in _NAMING else _NOTHING_KNOWN
+        if type(event) in _REMEMBERED:
+            _remember(event, changes, plan_id, position)
+        kind, date_field = kind_and_date
         actor: Actor = event.by
+        timestamp: datetime = event.timestamp
         changes.put(
             ENTRIES,
             {
@@ -233,14 +238,12 @@ class PlanHistoryModel(ReadModel):
                 "stream_version": event.originator_version,
                 "event_type": type(event).__qualname__,
                 "kind": kind,
-                "occurred_on": (
-                    getattr(event, date_field) if date_field else event.timestamp.date()
-                ),
-                "recorded_at": event.timestamp,
+                "occurred_on": getattr(event, date_field) if date_field else timestamp.date(),
+                "recorded_at": timestamp,
                 "actor_name": actor.name,
-                "actor_role": Role(actor.role).value,
+                "actor_role": actor.role.value,
                 "actor_agency": actor.agency,
-                "sentence": sentence(event, known),
+                "sentence": _SENTENCES[kind](event, known),
             },
         )
 
@@ -266,7 +269,38 @@ _STREAM_NAMES: dict[type[Any], str] = {
 }
 
 
+_NAMING: frozenset[type[Any]] = frozenset(
+    {
+        Plan.OutcomeRevised,
+        Plan.OutcomeAchieved,
+        Plan.OutcomeWithdrawn,
+        Plan.OutcomeProgressRated,
+        Plan.AgencyTaskSet,
+        CoreGroup.MemberLeft,
+        *(t for t in READ if issubclass(t, (AgencyTask.Event, Escalation.Event))),
+    }
+)
+"""Events whose sentence names something an earlier event described (`_known`)."""
+
+_REMEMBERED: frozenset[type[Any]] = frozenset(
+    {
+        CoreGroup.Formed,
+        AgencyTask.Assigned,
+        Escalation.Raised,
+        Plan.Started,
+        Plan.ReviewConferenceHeld,
+        Plan.OutcomeAgreed,
+        Plan.OutcomeRevised,
+        AgencyTask.Reassigned,
+        CoreGroup.MemberJoined,
+    }
+)
+"""Events that feed the lookups (`_remember`)."""
+
+
 def _known(event: Any, changes: Changes) -> Known:
+    """What earlier events said about what `event` names (only called for `_NAMING` events:
+    a new case here needs its event type there)."""
     match event:
         case (
             Plan.OutcomeRevised()
@@ -290,13 +324,17 @@ def _known(event: Any, changes: Changes) -> Known:
     return Known()
 
 
+_NOTHING_KNOWN = Known()
+
+
 def _wording(changes: Changes, outcome_id: UUID) -> str | None:
     row = changes.get(OUTCOMES, outcome_id)
     return row["wording"] if row is not None else None
 
 
 def _remember(event: Any, changes: Changes, plan_id: UUID, position: int) -> None:
-    """Keep the lookups later events need (names, the plan of each stream, conference dates)."""
+    """Keep the lookups later events need (names, the plan of each stream, conference dates).
+    Only called for `_REMEMBERED` events: a new case here needs its event type there."""
     match event:
         case CoreGroup.Formed() | AgencyTask.Assigned() | Escalation.Raised():
             changes.put(
@@ -674,7 +712,7 @@ _SUBJECTS = {
 def _who(actor: Actor) -> str:
     """Partner agency staff are named with their agency; the local authority's own staff (social
     workers, managers, chairs) by name, their role being plain from what they did."""
-    if Role(actor.role) is Role.AGENCY_PRACTITIONER:
+    if actor.role is Role.AGENCY_PRACTITIONER:
         return f"{actor.name} ({actor.agency})"
     return actor.name
 
