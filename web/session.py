@@ -38,8 +38,9 @@ def browser_session(request: Request, accounts: AccountsDep) -> Session | None:
 SessionDep = Annotated[Session | None, Depends(browser_session)]
 
 
-def signed_in(request: Request, session: SessionDep) -> User:
-    """The signed-in user, or a redirect to the sign-in page that comes back here."""
+async def signed_in(request: Request, session: SessionDep) -> User:
+    """The signed-in user, or a redirect to the sign-in page that comes back here. A coroutine:
+    it only looks at the session, so it runs inline rather than on a worker thread."""
     if session is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(f"/sign-in?next={quote(target)}")

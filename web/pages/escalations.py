@@ -149,16 +149,15 @@ def escalation_list(
     Gate(user, cases, accounts, address).allow(Action.VIEW_TEAM_LISTS)
     views = views_of(engine)
     team = user.team if user.role is Role.TEAM_MANAGER else None
-    rows = first_visible(
-        open_escalations(views["escalations"], today, team=team), Sight(user, cases)
-    )
+    sight = Sight(user, cases)
+    rows = first_visible(open_escalations(views["escalations"], today, team=team), sight)
     return page(
         request,
         "escalations/list.html",
         {
             "rows": rows,
             "stages": by_stage(rows),
-            "names": plan_names(cases, {row.plan_id for row in rows}),
+            "names": plan_names(sight.streams, {row.plan_id for row in rows}),
             "team": team,
             "subjects": SUBJECT_NAMES,
             "role_name": role_name,
@@ -718,7 +717,8 @@ def drift(
     Gate(user, cases, accounts, address).allow(Action.VIEW_TEAM_LISTS)
     views = views_of(engine)
     team = user.team if user.role is Role.TEAM_MANAGER else None
-    drifting = first_visible(drift_list(views["drift"], today, team=team), Sight(user, cases))
+    sight = Sight(user, cases)
+    drifting = first_visible(drift_list(views["drift"], today, team=team), sight)
     loads: list[Caseload] = (
         caseloads(views["drift"], today, team=team) if user.role is Role.TEAM_MANAGER else []
     )
@@ -727,7 +727,7 @@ def drift(
         "escalations/drift.html",
         {
             "drifting": [(d, drift_words(d)) for d in drifting],
-            "names": plan_names(cases, {d.plan_id for d in drifting}),
+            "names": plan_names(sight.streams, {d.plan_id for d in drifting}),
             "caseloads": loads,
             "team": team,
             "is_manager": user.role is Role.TEAM_MANAGER,

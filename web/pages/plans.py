@@ -57,6 +57,7 @@ from projections.plan_history import (
 )
 from web.forms import FieldError, posted, validate
 from web.pages.shared import (
+    Sight,
     changed_since,
     filled,
     form_version,
@@ -220,8 +221,9 @@ PLANS_LISTED = 100
 def plan_list(request: Request, user: PageUser, cases: CasesDep, engine: EngineDep) -> HTMLResponse:
     """The newest plans the user may see (the register narrows candidates by role; each is
     confirmed on the live record)."""
-    plan_ids = visible_plan_ids(user, cases, _views(engine)["drift"], limit=PLANS_LISTED)
-    plans = [cases.load(ChildProtectionPlan, plan_id, copy=False) for plan_id in plan_ids]
+    sight = Sight(user, cases)
+    plan_ids = visible_plan_ids(user, cases, _views(engine)["drift"], PLANS_LISTED, sight)
+    plans = list(sight.streams.load_many(ChildProtectionPlan, plan_ids).values())
     plans.sort(key=lambda p: (p.ended_on is not None, -p.icpc_on.toordinal(), str(p.id)))
     return page(request, "plans/list.html", {"plans": plans})
 
@@ -250,14 +252,16 @@ def plan_page(
     kind: Annotated[list[str] | None, Query()] = None,
     on: str = "",
     saved: str | None = None,
+    shown: Annotated[str, Query(alias="history")] = "",
 ) -> Response:
     found = parse_id(plan_id)
     if found is None:
         return not_found(request)
     gate = Gate(user, cases, accounts, address)
     choice = [k for k in KINDS if k in (kind or ())]
+    whole = shown == "all"
     return guarded(
-        request, lambda: _plan_page(request, gate, engine, today, found, choice, on, saved)
+        request, lambda: _plan_page(request, gate, engine, today, found, choice, on, saved, whole)
     )
 
 
@@ -270,6 +274,7 @@ def _plan_page(
     kinds: list[str],
     on: str,
     saved: str | None,
+    whole: bool = False,
 ) -> HTMLResponse:
     context = gate.plan(plan_id, Action.VIEW_PLAN)
     plan = context.plan
@@ -286,7 +291,7 @@ def _plan_page(
         "on": on,
         "kinds": kinds,
         "kind_labels": KIND_LABELS,
-        "timeline": list(reversed(history(views["plan_history"], plan_id, kinds=kinds or None))),
+        **_timeline(views["plan_history"], plan_id, kinds, whole),
         "conferences": _conferences(plan),
         "as_it_stood": _as_it_stood(gate.cases, views["plan_history"], plan_id, as_of),
         "since": changes_since_last_conference(views["plan_history"], plan_id),
@@ -305,6 +310,20 @@ def _plan_page(
         "may_start_plan": _may_start_plan(gate.user, child_context),
     }
     return page(request, "plans/plan.html", sections, 400 if errors else 200)
+
+
+HISTORY_SHOWN = 50
+"""The latest entries of the plan's history shown at first; the whole of it is a link away."""
+
+
+def _timeline(view: View, plan_id: UUID, kinds: list[str], whole: bool) -> dict[str, Any]:
+    """The history newest first: the latest `HISTORY_SHOWN` entries (of the kinds chosen), or
+    all of them when asked for the whole history."""
+    limit = None if whole else HISTORY_SHOWN + 1
+    entries = history(view, plan_id, kinds=kinds or None, limit=limit)
+    more = limit is not None and len(entries) == limit
+    shown = entries[1:] if more else entries
+    return {"timeline": list(reversed(shown)), "more_history": more, "whole_history": whole}
 
 
 def _allowed(user: User, action: Action, context: Context) -> bool:

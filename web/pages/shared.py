@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from projections.drift import plan_register
 from projections.plan_history import Known, sentence
 from web.forms import FieldError, validate
 from web.render import page
+from web.streams import Streams
 
 CANDIDATES = 500
 
@@ -37,42 +39,64 @@ class HasPlan(Protocol):
 
 class Sight:
     """Which plans one person may see, decided on the live plan and core group, each plan at
-    most once per request."""
+    most once per request. Plans asked about together are read together (`check`)."""
 
-    def __init__(self, user: User, cases: CaseRecord) -> None:
+    def __init__(self, user: User, cases: CaseRecord, streams: Streams | None = None) -> None:
         self.user, self.cases = user, cases
+        self.streams = streams or Streams(cases)
         self._seen: dict[UUID, bool] = {}
 
     def sees(self, plan_id: UUID) -> bool:
         if plan_id not in self._seen:
-            plan = self.cases.load(ChildProtectionPlan, plan_id, copy=False)
-            group = self.cases.load(CoreGroup, plan.core_group_id, copy=False)
-            decision = decide(self.user, Action.VIEW_PLAN, Context(plan=plan, core_group=group))
-            self._seen[plan_id] = decision is Decision.ALLOW
+            self.check([plan_id])
         return self._seen[plan_id]
 
+    def check(self, plan_ids: Iterable[UUID]) -> None:
+        """Decide every plan of `plan_ids` not decided yet: their plans, then their core groups,
+        are each read from the store in one go. A plan that is not there is not seen."""
+        unseen = [plan_id for plan_id in dict.fromkeys(plan_ids) if plan_id not in self._seen]
+        if not unseen:
+            return
+        plans = self.streams.load_many(ChildProtectionPlan, unseen)
+        groups = self.streams.load_many(CoreGroup, [p.core_group_id for p in plans.values()])
+        for plan_id in unseen:
+            plan = plans.get(plan_id)
+            group = groups.get(plan.core_group_id) if plan is not None else None
+            self._seen[plan_id] = (
+                plan is not None
+                and group is not None
+                and decide(self.user, Action.VIEW_PLAN, Context(plan=plan, core_group=group))
+                is Decision.ALLOW
+            )
 
-def visible_plan_ids(
-    user: User, cases: CaseRecord, drift: View, limit: int = CANDIDATES
-) -> set[UUID]:
-    """The plans this person may see (newest first, up to `limit` candidates): candidates from
-    the plan register, narrowed by role, each confirmed by the policy on the live plan and core
-    group."""
+
+def register_candidates(user: User, drift: View, limit: int = CANDIDATES) -> list[UUID]:
+    """The plans this person might see (newest first, up to `limit`): the plan register
+    narrowed by role. Candidates only: each is for the policy to decide on the live record."""
     if user.role in (Role.PARTNERSHIP_ANALYST, Role.ADMINISTRATOR):
-        return set()
+        return []
     hint = {
         Role.SOCIAL_WORKER: {"lead_worker_id": user.user_id},
         Role.AGENCY_PRACTITIONER: {"member_id": user.user_id},
         Role.TEAM_MANAGER: {"team": user.team},
     }.get(user.role, {})
-    visible = set()
-    for line in plan_register(drift, limit=limit, **hint):  # type: ignore[arg-type]
-        plan = cases.load(ChildProtectionPlan, line.plan_id, copy=False)
-        group = cases.load(CoreGroup, plan.core_group_id, copy=False)
-        context = Context(plan=plan, core_group=group)
-        if decide(user, Action.VIEW_PLAN, context) is Decision.ALLOW:
-            visible.add(plan.id)
-    return visible
+    return [line.plan_id for line in plan_register(drift, limit=limit, **hint)]  # type: ignore[arg-type]
+
+
+def visible_plan_ids(
+    user: User,
+    cases: CaseRecord,
+    drift: View,
+    limit: int = CANDIDATES,
+    sight: Sight | None = None,
+) -> set[UUID]:
+    """The plans this person may see (newest first, up to `limit` candidates): candidates from
+    the plan register, narrowed by role, each confirmed by the policy on the live plan and core
+    group."""
+    candidates = register_candidates(user, drift, limit)
+    sight = sight or Sight(user, cases)
+    sight.check(candidates)
+    return {plan_id for plan_id in candidates if sight.sees(plan_id)}
 
 
 ROWS_SHOWN = 50
@@ -83,13 +107,17 @@ R = TypeVar("R", bound=HasPlan)
 
 
 def first_visible(rows: Iterable[R], sight: Sight, limit: int = ROWS_SHOWN) -> list[R]:
-    """The first `limit` rows about plans the person may see, in the order given."""
+    """The first `limit` rows about plans the person may see, in the order given. Rows are
+    checked as many at a time as are still wanted, so a list whose rows are all visible reads
+    its plans in one go."""
     shown: list[R] = []
-    for row in rows:
-        if sight.sees(row.plan_id):
-            shown.append(row)
-            if len(shown) == limit:
-                break
+    pending = iter(rows)
+    while len(shown) < limit:
+        batch = list(islice(pending, limit - len(shown)))
+        if not batch:
+            break
+        sight.check(row.plan_id for row in batch)
+        shown.extend(row for row in batch if sight.sees(row.plan_id))
     return shown
 
 
@@ -188,13 +216,21 @@ def views_of(engine: Any) -> dict[str, View]:
     return {v.model.name: v for v in engine.views}
 
 
-def plan_names(cases: CaseRecord, plan_ids: Iterable[UUID]) -> dict[UUID, str]:
+def plan_names(cases: CaseRecord | Streams, plan_ids: Iterable[UUID]) -> dict[UUID, str]:
     """How a plan is named in links: "Plan for" the child's name. Only for plans the person may
-    see, which the caller has already decided."""
+    see, which the caller has already decided. The plans, then the children, are read in one
+    go (plans this request has read already are not read again)."""
+    streams = Streams(cases) if isinstance(cases, CaseRecord) else cases
+    wanted = list(plan_ids)
+    found = streams.load_many(ChildProtectionPlan, wanted)
+    plans = {
+        plan_id: found.get(plan_id) or streams.load(ChildProtectionPlan, plan_id)
+        for plan_id in wanted
+    }
+    children = streams.load_many(Child, [plan.child_id for plan in plans.values()])
     names = {}
-    for plan_id in plan_ids:
-        plan = cases.load(ChildProtectionPlan, plan_id, copy=False)
-        child = cases.load(Child, plan.child_id, copy=False)
+    for plan_id, plan in plans.items():
+        child = children.get(plan.child_id) or streams.load(Child, plan.child_id)
         names[plan_id] = f"Plan for {child.given_name} {child.family_name}"
     return names
 

@@ -29,11 +29,12 @@ from api.security.accounts import User
 from api.security.policy import Action
 from domain.agency_task import AgencyTask, TaskStatus
 from domain.application import CaseRecord, Saved
+from domain.core_group import CoreGroup, MeetingStatus
 from domain.errors import ConcurrentChangeError, DomainError, NotFoundError, StaleVersionError
 from domain.plan import ChildProtectionPlan
-from projections.drift import PlanDrift, drift_for_plan
+from projections.base import View
 from projections.engine import ProjectionEngine
-from projections.partner_task_completion import TaskRow, tasks_for
+from projections.partner_task_completion import OPEN_STATUSES, TASKS, TaskRow
 from projections.plan_history import Known
 from web.forms import FieldError, posted, validate
 from web.pages.shared import (
@@ -42,7 +43,7 @@ from web.pages.shared import (
     filled,
     form_version,
     not_found,
-    visible_plan_ids,
+    register_candidates,
 )
 from web.render import page
 from web.session import PageUser, check_csrf
@@ -149,9 +150,59 @@ def ids(task_id: UUID, change: str) -> str:
 # --- the page -----------------------------------------------------------------------------------
 
 
-TASKS_SHOWN = 25
-"""The most urgent open tasks (overdue first): a long list helps nobody act on the first one."""
-PLANS_SHOWN = 25
+TASKS_SHOWN = 10
+"""The most urgent open tasks (overdue first), a page at a time: a long list helps nobody act on
+the first one."""
+PLANS_SHOWN = 10
+"""The newest plans the person sits in; the plans page lists the rest."""
+
+
+@dataclass(frozen=True)
+class PlanClocks:
+    """A line of "My plans": when the core group should next meet and the plan next be
+    reviewed, read off the live plan and core group the access check has just read."""
+
+    plan_id: UUID
+    icpc_on: date
+    ended_on: date | None
+    team: str
+    lead_worker_name: str
+    next_core_group_due: date | None
+    next_scheduled_meeting_on: date | None
+    next_review_due: date | None
+    today: date
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_on is None
+
+    @property
+    def core_group_overdue(self) -> bool:
+        return self.next_core_group_due is not None and self.today > self.next_core_group_due
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.next_review_due is not None and self.today > self.next_review_due
+
+
+def plan_clocks(plan: ChildProtectionPlan, group: CoreGroup, today: date) -> PlanClocks:
+    """Nothing is due on an ended plan, nor a meeting of a closed core group."""
+    scheduled = [
+        m.scheduled_for
+        for m in group.meetings.values()
+        if m.status is MeetingStatus.SCHEDULED and m.scheduled_for is not None
+    ]
+    return PlanClocks(
+        plan_id=plan.id,
+        icpc_on=plan.icpc_on,
+        ended_on=plan.ended_on,
+        team=plan.team,
+        lead_worker_name=plan.lead_social_worker_name,
+        next_core_group_due=group.next_meeting_due if plan.is_open and group.is_open else None,
+        next_scheduled_meeting_on=min(scheduled) if plan.is_open and scheduled else None,
+        next_review_due=plan.next_review_due if plan.is_open else None,
+        today=today,
+    )
 
 
 @dataclass(frozen=True)
@@ -170,30 +221,32 @@ class MyTasks:
         banner: str | None = None,
         failed: Failed | None = None,
         status_code: int = 200,
+        after: UUID | None = None,
     ) -> HTMLResponse:
         views = {v.model.name: v for v in self.engine.views}
         sight = Sight(self.user, self.cases)
-        rows = tasks_for(
-            views["partner_task_completion"],
-            assignee_id=self.user.user_id,
-            agency=self.user.agency,
-            today=self.today,
-            open_only=True,
-        )
-        lines: list[TaskLine] = []
-        for row in rows:
-            if len(lines) == TASKS_SHOWN:
-                break
-            if row.is_open and sight.sees(row.plan_id):
-                line = _line(self.cases, row, self.today)
-                if line is not None:
-                    lines.append(line)
-        plan_ids = visible_plan_ids(self.user, self.cases, views["drift"], limit=PLANS_SHOWN)
-        drifts = [drift_for_plan(views["drift"], pid, self.today) for pid in plan_ids]
+        tasks = views["partner_task_completion"]
+        start = _position_of(tasks, after) if after is not None else None
+        rows = _open_tasks(tasks, self.user, start, TASKS_SHOWN + 1)
+        candidates = register_candidates(self.user, views["drift"], PLANS_SHOWN)
+        # The plans of the first tasks and of "My plans" are checked together.
+        sight.check([*(row.plan_id for row in rows[:TASKS_SHOWN]), *candidates])
+        lines, more = _first_lines(sight, tasks, self.user, rows, self.today)
+        mine = [plan_id for plan_id in candidates if sight.sees(plan_id)]
+        plans = sight.streams.load_many(ChildProtectionPlan, mine)
+        groups = sight.streams.load_many(CoreGroup, [p.core_group_id for p in plans.values()])
+        clocks = [
+            plan_clocks(plan, groups[plan.core_group_id], self.today)
+            for plan in plans.values()
+            if plan.core_group_id in groups
+        ]
         failed = _anchored(failed, lines) if failed else None
         context = {
             "tasks": lines,
-            "plans": sorted((d for d in drifts if d is not None), key=_plan_order),
+            "next_after": lines[-1].row.task_id if more and lines else None,
+            "paged": after is not None,
+            "tasks_shown": TASKS_SHOWN,
+            "plans": sorted(clocks, key=_plan_order),
             "banner": banner,
             "failed": failed,
             "errors": failed.errors if failed else [],
@@ -219,9 +272,18 @@ def my_tasks(
     engine: EngineDep,
     today: TodayDep,
     saved: str | None = None,
+    after: str = "",
 ) -> HTMLResponse:
     banner = CHANGES[saved].saved if saved in CHANGES else None
-    return MyTasks(request, user, cases, engine, today).render(banner=banner)
+    start = _parse_id(after)
+    return MyTasks(request, user, cases, engine, today).render(banner=banner, after=start)
+
+
+def _parse_id(text: str) -> UUID | None:
+    try:
+        return UUID(text) if text else None
+    except ValueError:
+        return None
 
 
 def _anchored(failed: Failed, lines: list[TaskLine]) -> Failed:
@@ -235,13 +297,83 @@ def _anchored(failed: Failed, lines: list[TaskLine]) -> Failed:
     return Failed(failed.task_id, failed.change, failed.values, errors)
 
 
-def _line(cases: CaseRecord, row: TaskRow, today: date) -> TaskLine | None:
+TaskKey = tuple[date, date, UUID]
+"""Where a task sits in the list: (due on, assigned on, task id)."""
+
+
+def _key(row: TaskRow) -> TaskKey:
+    return (row.due_on, row.assigned_on, row.task_id)
+
+
+def _open_tasks(view: View, user: User, after: TaskKey | None, limit: int) -> list[TaskRow]:
+    """The open tasks given to the person by name or to their agency, after `after` in the
+    list's order: by due date (so the overdue come first), then date assigned; `limit` at a
+    time, so a page reads only the rows it may show."""
+    params: dict[str, Any] = {
+        "assignee_id": user.user_id,
+        "agency": user.agency,
+        "limit": limit,
+        **{f"open_{n}": status.value for n, status in enumerate(OPEN_STATUSES)},
+    }
+    statuses = ", ".join(f"%(open_{n})s" for n in range(len(OPEN_STATUSES)))
+    later = ""
+    if after is not None:
+        later = " AND (due_on, assigned_on, task_id) > (%(due_on)s, %(assigned_on)s, %(task_id)s)"
+        params.update(due_on=after[0], assigned_on=after[1], task_id=after[2])
+    rows = view.select(
+        TASKS,
+        "SELECT * FROM {tasks} WHERE (assignee_id = %(assignee_id)s OR agency = %(agency)s) "
+        f"AND status IN ({statuses}){later} "
+        "ORDER BY due_on, assigned_on, task_id LIMIT %(limit)s",
+        params,
+    )
+    return [TaskRow(**row) for row in rows]
+
+
+def _position_of(view: View, task_id: UUID) -> TaskKey | None:
+    """Where the list stood at a task (the last one of the page before)."""
+    rows = view.select(
+        TASKS, "SELECT * FROM {tasks} WHERE task_id = %(task_id)s", {"task_id": task_id}
+    )
+    return _key(TaskRow(**rows[0])) if rows else None
+
+
+def _first_lines(
+    sight: Sight, view: View, user: User, rows: list[TaskRow], today: date
+) -> tuple[list[TaskLine], bool]:
+    """The first `TASKS_SHOWN` of `rows` (and of the rows after them, where some are about
+    plans the person may not see) as they stand now, and whether more follow. The rows still
+    wanted are checked together: their plans and core groups, then the tasks themselves, each
+    read in one go."""
+    lines: list[TaskLine] = []
+    while True:
+        want = TASKS_SHOWN - len(lines)
+        batch, more = rows[:want], len(rows) > want
+        sight.check(row.plan_id for row in batch)
+        seen = [row for row in batch if sight.sees(row.plan_id)]
+        tasks = sight.streams.load_many(AgencyTask, [row.task_id for row in seen])
+        plans = sight.streams.load_many(
+            ChildProtectionPlan, [task.plan_id for task in tasks.values()]
+        )
+        for row in seen:
+            task = tasks.get(row.task_id)
+            if task is not None and task.plan_id in plans:
+                line = _line(row, task, plans[task.plan_id], today)
+                if line is not None:
+                    lines.append(line)
+        if len(lines) == TASKS_SHOWN or not more:
+            return lines, more
+        want = TASKS_SHOWN - len(lines)
+        rows = _open_tasks(view, user, _key(batch[-1]), want + 1)
+
+
+def _line(
+    row: TaskRow, task: AgencyTask, plan: ChildProtectionPlan, today: date
+) -> TaskLine | None:
     """The task as it stands now (the list may lag it by a moment): its version for the forms
     and the changes its status allows; None if it closed since the list was written."""
-    task = cases.load(AgencyTask, row.task_id, copy=False)
     if not task.is_open:
         return None
-    plan = cases.load(ChildProtectionPlan, task.plan_id, copy=False)
     outcome = plan.outcomes.get(str(task.outcome_id))
     return TaskLine(
         row=row,
@@ -255,9 +387,9 @@ def _line(cases: CaseRecord, row: TaskRow, today: date) -> TaskLine | None:
     )
 
 
-def _plan_order(drift: PlanDrift) -> tuple[bool, date, date]:
+def _plan_order(plan: PlanClocks) -> tuple[bool, date, date]:
     """Open plans first, the soonest review first."""
-    return (not drift.is_open, drift.next_review_due or date.max, drift.icpc_on)
+    return (not plan.is_open, plan.next_review_due or date.max, plan.icpc_on)
 
 
 # --- changing a task ----------------------------------------------------------------------------
