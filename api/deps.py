@@ -12,6 +12,7 @@ from fastapi import Depends, Header, Request
 from api.problems import ApiProblemError
 from api.security.accounts import Accounts, User
 from api.security.policy import Action, Context, Decision, decide
+from api.streams import Streams
 from domain.agency_task import AgencyTask
 from domain.application import CaseRecord
 from domain.child import Child
@@ -57,7 +58,7 @@ TodayDep = Annotated[date, Depends(get_today)]
 AddressDep = Annotated[str, Depends(client_address)]
 
 
-def current_user(
+async def current_user(
     request: Request,
     accounts: AccountsDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -90,11 +91,12 @@ class Gate:
 
     def __init__(self, user: User, cases: CaseRecord, accounts: Accounts, address: str) -> None:
         self.user, self.cases, self.accounts, self.address = user, cases, accounts, address
+        self.streams = Streams(cases)
 
     def plan(self, plan_id: UUID, action: Action, **extra: Any) -> Context:
-        plan = self._load(ChildProtectionPlan, plan_id)
-        core_group = self._load(CoreGroup, plan.core_group_id)
-        context = Context(plan=plan, core_group=core_group, **extra)
+        context = self._plan_context(plan_id, **extra)
+        plan = context.plan
+        assert plan is not None
         self._enforce(action, context, "plan", plan_id)
         if action is Action.VIEW_PLAN:
             self.accounts.log_access(
@@ -139,6 +141,11 @@ class Gate:
         return decide(self.user, Action.VIEW_PLAN, context) is Decision.ALLOW
 
     def _plan_context(self, plan_id: UUID, **extra: Any) -> Context:
+        """The live plan and core group (read together where both are in the cache: a plan's
+        core group never changes)."""
+        cached = self.streams.cached(plan_id)
+        if isinstance(cached, ChildProtectionPlan):
+            self.streams.prefetch([plan_id, cached.core_group_id])
         plan = self._load(ChildProtectionPlan, plan_id)
         return Context(plan=plan, core_group=self._load(CoreGroup, plan.core_group_id), **extra)
 
@@ -160,7 +167,7 @@ class Gate:
             )
 
     def _load(self, cls: type[Any], record_id: UUID) -> Any:
-        return self.cases.load(cls, record_id, copy=False)
+        return self.streams.load(cls, record_id)
 
 
 async def open_gate(

@@ -17,6 +17,7 @@ bypassed.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -197,9 +198,20 @@ class CaseRecord(Application[UUID]):
         record_id: UUID,
         action: Callable[[A], Any],
         expected_version: int | None,
+        read: A | None = None,
     ) -> Saved:
+        starting_from = [read] if read is not None else []
+
         def command() -> Sequence[Aggregate]:
-            aggregate = self._load_expecting(cls, record_id, expected_version)
+            if starting_from:
+                # The first attempt starts from the stream as the caller has just read it (for
+                # its access check) rather than reading it again; saving from a version that
+                # is no longer the latest fails, as from any stale read.
+                aggregate = copy.deepcopy(starting_from.pop())
+                if expected_version is not None and aggregate.version != expected_version:
+                    raise StaleVersionError(record_id, expected_version, aggregate.version)
+            else:
+                aggregate = self._load_expecting(cls, record_id, expected_version)
             action(aggregate)
             coordinated = _COORDINATED.get(cls, ())
             if any(isinstance(e, coordinated) for e in aggregate.pending_events):
@@ -222,10 +234,15 @@ class CaseRecord(Application[UUID]):
         plan_id: UUID,
         action: Callable[[ChildProtectionPlan], Any],
         expected_version: int | None = None,
+        *,
+        read: ChildProtectionPlan | None = None,
     ) -> Saved:
         """Any change confined to the plan's own stream (outcomes, ratings, visits, views,
-        engagement, letters of concern, oversight, agreeing the plan)."""
-        return self._change(ChildProtectionPlan, plan_id, action, expected_version)
+        engagement, letters of concern, oversight, agreeing the plan). `read`: the plan as the
+        caller read it a moment ago (never changed by the command, which works on a copy)."""
+        if read is not None and read.id != plan_id:
+            raise ValueError("read is another plan")
+        return self._change(ChildProtectionPlan, plan_id, action, expected_version, read)
 
     def change_core_group(
         self,

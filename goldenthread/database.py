@@ -34,9 +34,23 @@ class Database:
             options = (
                 f"-c search_path={settings.database_schema}" if settings.database_schema else ""
             )
+            # Autocommit: a single statement is one round trip; `transaction()` still opens an
+            # explicit transaction where several statements must hold together.
             self._pool: ConnectionPool[Any] | None = ConnectionPool(
                 settings.database_url,
-                kwargs={"row_factory": dict_row, "options": options},
+                kwargs={"row_factory": dict_row, "options": options, "autocommit": True},
+                min_size=1,
+                max_size=8,
+                open=True,
+            )
+            # Records that must never make a request wait for a disk flush (the access log).
+            self._unflushed: ConnectionPool[Any] | None = ConnectionPool(
+                settings.database_url,
+                kwargs={
+                    "row_factory": dict_row,
+                    "options": f"{options} -c synchronous_commit=off".strip(),
+                    "autocommit": True,
+                },
                 min_size=1,
                 max_size=8,
                 open=True,
@@ -45,6 +59,7 @@ class Database:
         else:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             self._pool = None
+            self._unflushed = None
             self._sqlite = sqlite3.connect(
                 settings.data_dir / f"{name}.sqlite",
                 check_same_thread=False,
@@ -72,10 +87,26 @@ class Database:
             self._sqlite.execute("COMMIT")
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """One statement, atomic on its own."""
+        if self._pool is not None:
+            with self._pool.connection() as conn:
+                return Transaction(conn.cursor(), postgres=True).execute(sql, params)
         with self.transaction() as tx:
             return tx.execute(sql, params)
 
+    def execute_unflushed(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        """One statement whose commit does not wait for a disk flush: a crash of the database
+        server may lose the last fraction of a second of such writes, never tear one. (SQLite
+        here never waits for a flush per commit: WAL with `synchronous=NORMAL`.)"""
+        if self._unflushed is not None:
+            with self._unflushed.connection() as conn:
+                Transaction(conn.cursor(), postgres=True).execute(sql, params)
+            return
+        self.execute(sql, params)
+
     def close(self) -> None:
+        if self._unflushed is not None:
+            self._unflushed.close()
         if self._pool is not None:
             self._pool.close()
         if self._sqlite is not None:

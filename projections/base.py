@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from uuid import UUID
@@ -270,6 +272,34 @@ def _to_storage(value: Any, kind: ColumnType, postgres: bool) -> Any:
     return _ENCODERS[kind, postgres](value)
 
 
+def _stored_uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else _uuid_of(value)
+
+
+@lru_cache(maxsize=65536)
+def _uuid_of(text: str) -> UUID:
+    return UUID(text)
+
+
+def _stored_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _stored_timestamp(value: Any) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+_DECODERS: dict[ColumnType, Callable[[Any], Any]] = {
+    "uuid": _stored_uuid,
+    "date": _stored_date,
+    "timestamp": _stored_timestamp,
+    "json": json.loads,
+    "bool": bool,
+}
+"""How a stored value comes back as its Python value, by column type (text and int need
+nothing); None stays None."""
+
+
 def _from_storage(value: Any, kind: ColumnType) -> Any:
     if value is None:
         return None
@@ -374,11 +404,11 @@ class View(RowReader, TrackingRecorder):
             for name, create in self.index_ddl():
                 if not self._index_exists(cursor, name):
                     cursor.execute(create)
-        self._made_durable()
+        self._after_bulk_load()
         self.__dict__["_indexes_ok"] = True
 
-    def _made_durable(self) -> None:
-        """Flush what a bulk load wrote (nothing to do where every commit is flushed)."""
+    def _after_bulk_load(self) -> None:
+        """Make what a bulk load wrote durable and known to the query planner."""
 
     def _index_exists(self, cursor: Any, name: str) -> bool:
         return False  # `CREATE INDEX IF NOT EXISTS` is a cheap no-op on SQLite
@@ -389,6 +419,10 @@ class View(RowReader, TrackingRecorder):
 
     @abstractmethod
     def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]: ...
+
+    def _reading(self) -> AbstractContextManager[Any]:
+        """A cursor for one read-only statement."""
+        return self._transaction(commit=False)
 
     @abstractmethod
     def _write_upserts(self, cursor: Any, table: Table, rows: Sequence[Row]) -> None: ...
@@ -420,23 +454,25 @@ class View(RowReader, TrackingRecorder):
 
     def apply(self, changes: Changes, tracking: Tracking) -> None:
         """Write a batch's changes and its tracking position in one transaction."""
-        try:
-            with self._transaction(commit=True) as cursor:
-                for table in changes.tables():
-                    deleted = changes.deletes.get(table.name)
-                    if deleted:
-                        where = " AND ".join(f"{k} = {self._placeholder(k)}" for k in table.key)
-                        sql = f"DELETE FROM {self.qualified(table)} WHERE {where}"
-                        for key in deleted:
-                            cursor.execute(sql, self._encode_key(table, key))
-                    rows = list(changes.upserts.get(table.name, {}).values())
-                    if rows:
-                        self._write_upserts(cursor, table, rows)
-                self._insert_tracking(cursor, tracking)
-        except BaseException:
-            self._forget()
-            raise
-        self._remember(changes)
+        apply_together([(self, changes)], tracking)
+
+    def write(self, cursor: Any, changes: Changes, tracking: Tracking) -> None:
+        """Write a batch's changes and its tracking position within the caller's transaction."""
+        for table in changes.tables():
+            deleted = changes.deletes.get(table.name)
+            if deleted:
+                where = " AND ".join(f"{k} = {self._placeholder(k)}" for k in table.key)
+                sql = f"DELETE FROM {self.qualified(table)} WHERE {where}"
+                for key in deleted:
+                    cursor.execute(sql, self._encode_key(table, key))
+            rows = list(changes.upserts.get(table.name, {}).values())
+            if rows:
+                self._write_upserts(cursor, table, rows)
+        self._insert_tracking(cursor, tracking)
+
+    def shares_transactions_with(self, other: View) -> bool:
+        """Whether `other`'s writes can go in the same transaction as this view's."""
+        return other is self
 
     @property
     def _complete(self) -> set[str]:
@@ -511,14 +547,29 @@ class View(RowReader, TrackingRecorder):
         if not self.postgres:
             sql = re.sub(r"%\((\w+)\)s", r":\1", sql)
         encoded = {k: _encode_param(v, self.postgres) for k, v in (params or {}).items()}
-        with self._transaction(commit=False) as cursor:
+        with self._reading() as cursor:
             cursor.execute(sql, encoded)
             fetched = cursor.fetchall()
+            raw = getattr(cursor, "sqlite_cursor", cursor)  # the library wraps SQLite's
+            names = [column[0] for column in raw.description or ()]
         decode = kinds or {}
-        return [
-            {k: _from_storage(v, decode[k]) if k in decode else v for k, v in dict(r).items()}
-            for r in fetched
+        # Only columns whose stored form differs from their Python one are converted.
+        converters = [
+            (index, _DECODERS[decode[name]])
+            for index, name in enumerate(names)
+            if name in decode and decode[name] in _DECODERS
         ]
+        rows = []
+        for fetched_row in fetched:
+            values = (
+                list(fetched_row.values()) if isinstance(fetched_row, dict) else list(fetched_row)
+            )
+            for index, convert in converters:
+                value = values[index]
+                if value is not None:
+                    values[index] = convert(value)
+            rows.append(dict(zip(names, values, strict=True)))
+        return rows
 
     def all_rows(self) -> dict[str, list[Row]]:
         """Every row of every table, ordered by key: what `projections verify` compares."""
@@ -531,6 +582,25 @@ class View(RowReader, TrackingRecorder):
 
     def position(self) -> int:
         return self.max_tracking_id(UPSTREAM) or 0
+
+
+def apply_together(batch: Sequence[tuple[View, Changes]], tracking: Tracking) -> None:
+    """Write several views' changes, each with its tracking record, in one transaction (the
+    views must share transactions: the same PostgreSQL database, or one SQLite view). Each view
+    still takes each event exactly once: its changes and its tracking record commit together."""
+    views = [view for view, _ in batch]
+    first = views[0]
+    assert all(first.shares_transactions_with(view) for view in views)
+    try:
+        with first._transaction(commit=True) as cursor:
+            for view, changes in batch:
+                view.write(cursor, changes, tracking)
+    except BaseException:
+        for view in views:
+            view._forget()
+        raise
+    for view, changes in batch:
+        view._remember(changes)
 
 
 def _encode_param(value: Any, postgres: bool) -> Any:
@@ -572,7 +642,7 @@ class SQLiteView(View, SQLiteTrackingRecorder):
             with connection.transaction(commit=commit) as cursor:
                 yield cursor
 
-    def _made_durable(self) -> None:
+    def _after_bulk_load(self) -> None:
         with self.datastore.get_connection(commit=True) as connection:
             connection._sqlite_conn.execute("PRAGMA synchronous=FULL")
             connection._sqlite_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -611,6 +681,10 @@ _PG_ARRAY = {
 }
 
 
+_UNFLUSHED: weakref.WeakSet[Any] = weakref.WeakSet()
+"""View connections already set not to wait for WAL flushes."""
+
+
 class PostgresView(View, PostgresTrackingRecorder):
     postgres = True
 
@@ -635,14 +709,41 @@ class PostgresView(View, PostgresTrackingRecorder):
     def qualified_index(self, name: str) -> str:
         return f'"{self.datastore.schema}"."{name}"'
 
+    def shares_transactions_with(self, other: View) -> bool:
+        return isinstance(other, PostgresView) and other.datastore is self.datastore
+
+    def _after_bulk_load(self) -> None:
+        """Give the planner statistics of the tables just filled, rather than wait for
+        autovacuum (which may be off, or hours away)."""
+        with self._transaction(commit=True) as cursor:
+            for table in self.model.tables:
+                cursor.execute(SQL(f"ANALYZE {self.qualified(table)}"))
+
     def _index_exists(self, cursor: Any, name: str) -> bool:
         """`CREATE INDEX IF NOT EXISTS` locks its table even when the index exists."""
         cursor.execute("SELECT to_regclass(%s) AS found", (name,))
         row = cursor.fetchone()
         return row is not None and row["found"] is not None
 
-    def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
-        return self.datastore.transaction(commit=commit)
+    @contextmanager
+    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+        """A transaction on one of the views' pooled connections. Their commits do not wait for
+        the WAL to reach the disk (`synchronous_commit=off`, set once per connection): a crash
+        of the server can lose the last fraction of a second of view updates, each with its
+        tracking record, so the view processes those events again; it never tears a batch."""
+        with self.datastore.get_connection() as connection:
+            if commit and connection not in _UNFLUSHED:
+                connection.execute("SET synchronous_commit TO OFF")
+                _UNFLUSHED.add(connection)
+            with connection.transaction(force_rollback=not commit):
+                yield connection.cursor()
+
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        """One statement needs no transaction of its own: the pool's connections autocommit, so
+        a query is one round trip instead of three (BEGIN, SELECT, ROLLBACK)."""
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            yield cursor
 
     def _write_upserts(self, cursor: Any, table: Table, rows: Sequence[Row]) -> None:
         """One statement per table per batch: the rows travel as one array per column; rows

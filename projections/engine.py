@@ -22,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
 
-from projections.base import UPSTREAM, Changes, View
+from projections.base import UPSTREAM, Changes, View, apply_together
 from projections.decoding import EventDecoder
 from projections.reading import LogReader
 
@@ -120,9 +120,11 @@ class ProjectionEngine:
                 domain_event = decode(topic, state, originator_id, version)
                 for view, view_changes in wanting:
                     view.model.handle(domain_event, view_changes, position)
-            for view in behind:
-                view.apply(changes[view], Tracking(UPSTREAM, last))
-                positions[view] = last
+            tracking = Tracking(UPSTREAM, last)
+            for group in _sharing(behind):
+                apply_together([(view, changes[view]) for view in group], tracking)
+                for view in group:
+                    positions[view] = last
             processed += len(rows)
             batches += 1
             start = last
@@ -143,6 +145,20 @@ class ProjectionEngine:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(interval)
+
+
+def _sharing(views: Sequence[View]) -> list[list[View]]:
+    """Views grouped so each group's writes can share one transaction (on PostgreSQL, the views
+    of one pool: one commit per batch instead of one per view)."""
+    groups: list[list[View]] = []
+    for view in views:
+        for group in groups:
+            if group[0].shares_transactions_with(view):
+                group.append(view)
+                break
+        else:
+            groups.append([view])
+    return groups
 
 
 class ProjectionWorker:

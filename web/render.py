@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,12 @@ NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
 
 def long_date(value: date | None) -> str:
     """1 December 2026: how dates are written on every page."""
-    return "" if value is None else f"{value.day} {value:%B %Y}"
+    return "" if value is None else _long_date(value)
+
+
+@lru_cache(maxsize=8192)
+def _long_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
 
 
 templates.env.filters["long_date"] = long_date

@@ -48,7 +48,7 @@ def _meetings_held(cases: CaseRecord, core_group_id: UUID) -> dict[str, CoreGrou
     }
 
 
-@router.post("/{plan_id}/core-group/members", status_code=202)
+@router.post("/{plan_id}/core-group/members", status_code=202, response_model=Accepted)
 def add_member(
     plan_id: UUID,
     body: AddMember,
@@ -56,7 +56,7 @@ def add_member(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """A professional joins the core group, and from then on sees the plan."""
     context = gate.plan(plan_id, Action.MANAGE_CORE_GROUP)
     assert context.plan is not None
@@ -70,7 +70,9 @@ def add_member(
     )
 
 
-@router.post("/{plan_id}/core-group/members/{member_id}/departure", status_code=202)
+@router.post(
+    "/{plan_id}/core-group/members/{member_id}/departure", status_code=202, response_model=Accepted
+)
 def record_departure(
     plan_id: UUID,
     member_id: UUID,
@@ -79,7 +81,7 @@ def record_departure(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """A member leaves the core group (and loses sight of the plan); their past attendance and
     ratings stay in the record."""
     context = gate.plan(plan_id, Action.MANAGE_CORE_GROUP)
@@ -94,7 +96,7 @@ def record_departure(
     )
 
 
-@router.post("/{plan_id}/core-group/meetings", status_code=202)
+@router.post("/{plan_id}/core-group/meetings", status_code=202, response_model=Accepted)
 def schedule_meeting(
     plan_id: UUID,
     body: ScheduleMeeting,
@@ -102,7 +104,7 @@ def schedule_meeting(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """Put the next core group meeting in the diary."""
     context = gate.plan(plan_id, Action.MANAGE_CORE_GROUP)
     assert context.plan is not None
@@ -119,7 +121,7 @@ def schedule_meeting(
     )
 
 
-@router.post("/{plan_id}/core-group/meetings/held", status_code=202)
+@router.post("/{plan_id}/core-group/meetings/held", status_code=202, response_model=Accepted)
 def record_unscheduled_meeting(
     plan_id: UUID,
     body: RecordMeetingHeld,
@@ -127,7 +129,7 @@ def record_unscheduled_meeting(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """Record a meeting that was held without being scheduled here first."""
     context = gate.plan(plan_id, Action.MANAGE_CORE_GROUP)
     assert context.plan is not None
@@ -138,7 +140,9 @@ def record_unscheduled_meeting(
     )
 
 
-@router.post("/{plan_id}/core-group/meetings/{meeting_id}/record", status_code=202)
+@router.post(
+    "/{plan_id}/core-group/meetings/{meeting_id}/record", status_code=202, response_model=Accepted
+)
 def record_meeting(
     plan_id: UUID,
     meeting_id: UUID,
@@ -147,7 +151,7 @@ def record_meeting(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """The meeting took place: who came, how the parents engaged, and the ratings of the plan's
     outcomes taken there (saved on the plan in the same transaction)."""
     context = gate.plan(plan_id, Action.MANAGE_CORE_GROUP)
@@ -158,7 +162,11 @@ def record_meeting(
     )
 
 
-@router.post("/{plan_id}/core-group/meetings/{meeting_id}/cancellation", status_code=202)
+@router.post(
+    "/{plan_id}/core-group/meetings/{meeting_id}/cancellation",
+    status_code=202,
+    response_model=Accepted,
+)
 def cancel_meeting(
     plan_id: UUID,
     meeting_id: UUID,
@@ -167,7 +175,7 @@ def cancel_meeting(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """A meeting still to happen will not; a held one cannot be cancelled."""
     context = gate.plan(plan_id, Action.MANAGE_CORE_GROUP)
     assert context.plan is not None

@@ -53,7 +53,7 @@ def read_escalation(
     return EscalationOut.of(escalation, today)
 
 
-@router.post("/escalations/{escalation_id}/contacts", status_code=202)
+@router.post("/escalations/{escalation_id}/contacts", status_code=202, response_model=Accepted)
 def record_contact(
     escalation_id: UUID,
     body: RecordContact,
@@ -61,7 +61,7 @@ def record_contact(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """A conversation with the other side, so the record shows the disagreement was taken up."""
     gate.escalation(escalation_id, Action.PROGRESS_ESCALATION)
     return accepted(
@@ -74,7 +74,7 @@ def record_contact(
     )
 
 
-@router.post("/escalations/{escalation_id}/actions", status_code=202)
+@router.post("/escalations/{escalation_id}/actions", status_code=202, response_model=Accepted)
 def agree_actions(
     escalation_id: UUID,
     body: AgreeActions,
@@ -82,7 +82,7 @@ def agree_actions(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """An action plan between the agencies: who will do what, by when."""
     gate.escalation(escalation_id, Action.PROGRESS_ESCALATION)
     return accepted(
@@ -97,7 +97,7 @@ def agree_actions(
     )
 
 
-@router.post("/escalations/{escalation_id}/next-stage", status_code=202)
+@router.post("/escalations/{escalation_id}/next-stage", status_code=202, response_model=Accepted)
 def move_to_next_stage(
     escalation_id: UUID,
     body: MoveToNextStage,
@@ -105,7 +105,7 @@ def move_to_next_stage(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """Not resolved at this stage: it goes to the next level of seniority, whose clock starts
     that day."""
     gate.escalation(escalation_id, Action.DECIDE_ESCALATION)
@@ -119,7 +119,7 @@ def move_to_next_stage(
     )
 
 
-@router.post("/escalations/{escalation_id}/resolution", status_code=202)
+@router.post("/escalations/{escalation_id}/resolution", status_code=202, response_model=Accepted)
 def resolve_escalation(
     escalation_id: UUID,
     body: ResolveEscalation,
@@ -127,7 +127,7 @@ def resolve_escalation(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """Closed with what was decided and what was learnt."""
     gate.escalation(escalation_id, Action.DECIDE_ESCALATION)
     return accepted(
@@ -140,7 +140,7 @@ def resolve_escalation(
     )
 
 
-@router.post("/escalations/{escalation_id}/withdrawal", status_code=202)
+@router.post("/escalations/{escalation_id}/withdrawal", status_code=202, response_model=Accepted)
 def withdraw_escalation(
     escalation_id: UUID,
     body: WithdrawEscalation,
@@ -148,7 +148,7 @@ def withdraw_escalation(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """The person who raised it no longer pursues it, and says why."""
     gate.escalation(escalation_id, Action.DECIDE_ESCALATION)
     return accepted(

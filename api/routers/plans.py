@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from uuid import UUID, uuid5
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
 from api.deps import CasesDep, EngineDep, GateDep, IfMatchDep, etag
 from api.idempotency import IdempotencyDep
@@ -43,9 +44,15 @@ from projections.drift import plan_register
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"], responses=PROBLEM_RESPONSES)
 
 
-def accepted(response: Response, saved: Saved) -> Accepted:
-    response.headers["ETag"] = etag(saved.version)
-    return Accepted(position=saved.position, version=saved.version)
+def accepted(response: Response, saved: Saved) -> Response:
+    """202 with where the change sits in the log and the record's new version (its ETag), plus
+    any header the route set on `response`. Built here rather than from a returned model: a
+    model returned by a plain `def` route is validated again in a worker thread."""
+    return JSONResponse(
+        {"position": saved.position, "version": saved.version},
+        status_code=202,
+        headers={**response.headers, "ETag": etag(saved.version)},
+    )
 
 
 @router.post("", status_code=201, response_model=Created)
@@ -91,7 +98,7 @@ def read_plan(plan_id: UUID, gate: GateDep, response: Response) -> PlanOut:
     return PlanOut.of(plan)
 
 
-@router.post("/{plan_id}/lead-social-worker", status_code=202)
+@router.post("/{plan_id}/lead-social-worker", status_code=202, response_model=Accepted)
 def allocate_lead_social_worker(
     plan_id: UUID,
     body: AllocateLeadSocialWorker,
@@ -99,19 +106,20 @@ def allocate_lead_social_worker(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
-    gate.plan(plan_id, Action.ALLOCATE_WORKER)
+) -> Response:
+    seen = gate.plan(plan_id, Action.ALLOCATE_WORKER).plan
     return accepted(
         response,
         cases.change_plan(
             plan_id,
             lambda p: p.allocate_lead_social_worker(by=gate.user.actor, **body.model_dump()),
             version,
+            read=seen,
         ),
     )
 
 
-@router.post("/{plan_id}/outcomes", status_code=202)
+@router.post("/{plan_id}/outcomes", status_code=202, response_model=Accepted)
 def agree_outcome(
     plan_id: UUID,
     body: AgreeOutcome,
@@ -119,9 +127,9 @@ def agree_outcome(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """Agree an outcome: what must be different for the child, and how everyone will know."""
-    gate.plan(plan_id, Action.MANAGE_PLAN)
+    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
     outcome_id = _new_outcome_id(plan_id, version)
     response.headers["Location"] = f"/api/v1/plans/{plan_id}/outcomes/{outcome_id}"
     return accepted(
@@ -132,6 +140,7 @@ def agree_outcome(
                 by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
             ),
             version,
+            read=seen,
         ),
     )
 
@@ -142,7 +151,7 @@ def _new_outcome_id(plan_id: UUID, version: int) -> UUID:
     return uuid5(plan_id, f"outcome-{version}")
 
 
-@router.post("/{plan_id}/outcomes/{outcome_id}/revision", status_code=202)
+@router.post("/{plan_id}/outcomes/{outcome_id}/revision", status_code=202, response_model=Accepted)
 def revise_outcome(
     plan_id: UUID,
     outcome_id: UUID,
@@ -151,8 +160,8 @@ def revise_outcome(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
-    gate.plan(plan_id, Action.MANAGE_PLAN)
+) -> Response:
+    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
     return accepted(
         response,
         cases.change_plan(
@@ -161,11 +170,14 @@ def revise_outcome(
                 by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
             ),
             version,
+            read=seen,
         ),
     )
 
 
-@router.post("/{plan_id}/outcomes/{outcome_id}/achievement", status_code=202)
+@router.post(
+    "/{plan_id}/outcomes/{outcome_id}/achievement", status_code=202, response_model=Accepted
+)
 def record_outcome_achieved(
     plan_id: UUID,
     outcome_id: UUID,
@@ -174,8 +186,8 @@ def record_outcome_achieved(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
-    gate.plan(plan_id, Action.MANAGE_PLAN)
+) -> Response:
+    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
     return accepted(
         response,
         cases.change_plan(
@@ -184,11 +196,14 @@ def record_outcome_achieved(
                 by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
             ),
             version,
+            read=seen,
         ),
     )
 
 
-@router.post("/{plan_id}/outcomes/{outcome_id}/withdrawal", status_code=202)
+@router.post(
+    "/{plan_id}/outcomes/{outcome_id}/withdrawal", status_code=202, response_model=Accepted
+)
 def withdraw_outcome(
     plan_id: UUID,
     outcome_id: UUID,
@@ -197,8 +212,8 @@ def withdraw_outcome(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
-    gate.plan(plan_id, Action.MANAGE_PLAN)
+) -> Response:
+    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
     return accepted(
         response,
         cases.change_plan(
@@ -207,11 +222,12 @@ def withdraw_outcome(
                 by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
             ),
             version,
+            read=seen,
         ),
     )
 
 
-@router.post("/{plan_id}/outcomes/{outcome_id}/ratings", status_code=202)
+@router.post("/{plan_id}/outcomes/{outcome_id}/ratings", status_code=202, response_model=Accepted)
 def rate_outcome(
     plan_id: UUID,
     outcome_id: UUID,
@@ -220,9 +236,9 @@ def rate_outcome(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """Rate progress on an outcome, 0-10, with the evidence."""
-    gate.plan(plan_id, Action.RATE_OUTCOME)
+    seen = gate.plan(plan_id, Action.RATE_OUTCOME).plan
     return accepted(
         response,
         cases.change_plan(
@@ -231,11 +247,12 @@ def rate_outcome(
                 by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
             ),
             version,
+            read=seen,
         ),
     )
 
 
-@router.post("/{plan_id}/agreement", status_code=202)
+@router.post("/{plan_id}/agreement", status_code=202, response_model=Accepted)
 def agree_plan(
     plan_id: UUID,
     body: AgreePlan,
@@ -243,18 +260,18 @@ def agree_plan(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """Key decision point 2: the plan, with its outcomes and contingency, is agreed."""
-    gate.plan(plan_id, Action.MANAGE_PLAN)
+    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
     return accepted(
         response,
         cases.change_plan(
-            plan_id, lambda p: p.agree(by=gate.user.actor, **body.model_dump()), version
+            plan_id, lambda p: p.agree(by=gate.user.actor, **body.model_dump()), version, read=seen
         ),
     )
 
 
-@router.post("/{plan_id}/visits", status_code=202)
+@router.post("/{plan_id}/visits", status_code=202, response_model=Accepted)
 def record_visit(
     plan_id: UUID,
     body: RecordVisit,
@@ -262,17 +279,20 @@ def record_visit(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
-    gate.plan(plan_id, Action.MANAGE_PLAN)
+) -> Response:
+    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
     return accepted(
         response,
         cases.change_plan(
-            plan_id, lambda p: p.record_visit(by=gate.user.actor, **body.model_dump()), version
+            plan_id,
+            lambda p: p.record_visit(by=gate.user.actor, **body.model_dump()),
+            version,
+            read=seen,
         ),
     )
 
 
-@router.post("/{plan_id}/childs-views", status_code=202)
+@router.post("/{plan_id}/childs-views", status_code=202, response_model=Accepted)
 def record_childs_views(
     plan_id: UUID,
     body: RecordChildsViews,
@@ -280,19 +300,20 @@ def record_childs_views(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
-    gate.plan(plan_id, Action.MANAGE_PLAN)
+) -> Response:
+    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
     return accepted(
         response,
         cases.change_plan(
             plan_id,
             lambda p: p.record_childs_views(by=gate.user.actor, **body.model_dump()),
             version,
+            read=seen,
         ),
     )
 
 
-@router.post("/{plan_id}/parental-engagement", status_code=202)
+@router.post("/{plan_id}/parental-engagement", status_code=202, response_model=Accepted)
 def record_parental_engagement(
     plan_id: UUID,
     body: RecordParentalEngagement,
@@ -300,8 +321,8 @@ def record_parental_engagement(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
-    gate.plan(plan_id, Action.MANAGE_PLAN)
+) -> Response:
+    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
     return accepted(
         response,
         cases.change_plan(
@@ -310,11 +331,12 @@ def record_parental_engagement(
                 by=gate.user.actor, occasion=RatingOccasion.VISIT, **body.model_dump()
             ),
             version,
+            read=seen,
         ),
     )
 
 
-@router.post("/{plan_id}/letters-of-concern", status_code=202)
+@router.post("/{plan_id}/letters-of-concern", status_code=202, response_model=Accepted)
 def send_letter_of_concern(
     plan_id: UUID,
     body: SendLetterOfConcern,
@@ -322,20 +344,21 @@ def send_letter_of_concern(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """The chair's response to parents not engaging; it may postpone the review."""
-    gate.plan(plan_id, Action.RECORD_CONFERENCE)
+    seen = gate.plan(plan_id, Action.RECORD_CONFERENCE).plan
     return accepted(
         response,
         cases.change_plan(
             plan_id,
             lambda p: p.send_letter_of_concern(by=gate.user.actor, **body.model_dump()),
             version,
+            read=seen,
         ),
     )
 
 
-@router.post("/{plan_id}/oversight", status_code=202)
+@router.post("/{plan_id}/oversight", status_code=202, response_model=Accepted)
 def record_management_oversight(
     plan_id: UUID,
     body: RecordOversight,
@@ -343,20 +366,21 @@ def record_management_oversight(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """What the manager agreed and why, the options considered and what was learnt."""
-    gate.plan(plan_id, Action.RECORD_OVERSIGHT)
+    seen = gate.plan(plan_id, Action.RECORD_OVERSIGHT).plan
     return accepted(
         response,
         cases.change_plan(
             plan_id,
             lambda p: p.record_management_oversight(by=gate.user.actor, **body.model_dump()),
             version,
+            read=seen,
         ),
     )
 
 
-@router.post("/{plan_id}/review-conferences", status_code=202)
+@router.post("/{plan_id}/review-conferences", status_code=202, response_model=Accepted)
 def hold_review_conference(
     plan_id: UUID,
     body: HoldReviewConference,
@@ -364,7 +388,7 @@ def hold_review_conference(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """A review conference; when it decides the child is no longer at continuing risk, the plan
     ends that day (key decision point 3)."""
     context = gate.plan(plan_id, Action.RECORD_CONFERENCE)
@@ -387,7 +411,7 @@ def hold_review_conference(
     )
 
 
-@router.post("/{plan_id}/ending", status_code=202)
+@router.post("/{plan_id}/ending", status_code=202, response_model=Accepted)
 def end_plan(
     plan_id: UUID,
     body: EndPlan,
@@ -395,7 +419,7 @@ def end_plan(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """End a plan administratively: moved, turned 18, died or left the UK."""
     context = gate.plan(plan_id, Action.END_PLAN)
     assert context.core_group is not None

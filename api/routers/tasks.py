@@ -92,7 +92,7 @@ def read_task(task_id: UUID, gate: GateDep, today: TodayDep, response: Response)
     return TaskOut.of(task, today)
 
 
-@router.post("/tasks/{task_id}/start", status_code=202)
+@router.post("/tasks/{task_id}/start", status_code=202, response_model=Accepted)
 def start_task(
     task_id: UUID,
     body: StartTask,
@@ -100,7 +100,7 @@ def start_task(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """Work on the task has begun."""
     gate.task(task_id, Action.UPDATE_TASK)
     return accepted(
@@ -111,7 +111,7 @@ def start_task(
     )
 
 
-@router.post("/tasks/{task_id}/progress", status_code=202)
+@router.post("/tasks/{task_id}/progress", status_code=202, response_model=Accepted)
 def note_progress(
     task_id: UUID,
     body: NoteProgress,
@@ -119,7 +119,7 @@ def note_progress(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """What the agency has done so far, for the lead social worker to read instead of chase."""
     gate.task(task_id, Action.UPDATE_TASK)
     return accepted(
@@ -130,7 +130,7 @@ def note_progress(
     )
 
 
-@router.post("/tasks/{task_id}/completion", status_code=202)
+@router.post("/tasks/{task_id}/completion", status_code=202, response_model=Accepted)
 def complete_task(
     task_id: UUID,
     body: CompleteTask,
@@ -138,7 +138,7 @@ def complete_task(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """The task is done, with the evidence; only a member of the plan's core group can say so."""
     context = gate.task(task_id, Action.UPDATE_TASK)
     assert context.plan is not None
@@ -154,7 +154,7 @@ def complete_task(
     )
 
 
-@router.post("/tasks/{task_id}/block", status_code=202)
+@router.post("/tasks/{task_id}/block", status_code=202, response_model=Accepted)
 def block_task(
     task_id: UUID,
     body: BlockTask,
@@ -162,7 +162,7 @@ def block_task(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """The task cannot go on, and why: for the core group to clear the way or escalate."""
     gate.task(task_id, Action.UPDATE_TASK)
     return accepted(
@@ -173,7 +173,7 @@ def block_task(
     )
 
 
-@router.post("/tasks/{task_id}/unblock", status_code=202)
+@router.post("/tasks/{task_id}/unblock", status_code=202, response_model=Accepted)
 def unblock_task(
     task_id: UUID,
     body: UnblockTask,
@@ -181,7 +181,7 @@ def unblock_task(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """The way is clear again; the task goes back to where it was before it was blocked."""
     gate.task(task_id, Action.UPDATE_TASK)
     return accepted(
@@ -192,7 +192,7 @@ def unblock_task(
     )
 
 
-@router.post("/tasks/{task_id}/due-date", status_code=202)
+@router.post("/tasks/{task_id}/due-date", status_code=202, response_model=Accepted)
 def change_due_date(
     task_id: UUID,
     body: ChangeDueDate,
@@ -200,7 +200,7 @@ def change_due_date(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """A new due date, with the reason, so a slipping task shows as drift, not a rewrite."""
     gate.task(task_id, Action.ASSIGN_TASK)
     return accepted(
@@ -211,7 +211,7 @@ def change_due_date(
     )
 
 
-@router.post("/tasks/{task_id}/reassignment", status_code=202)
+@router.post("/tasks/{task_id}/reassignment", status_code=202, response_model=Accepted)
 def reassign_task(
     task_id: UUID,
     body: ReassignTask,
@@ -219,7 +219,7 @@ def reassign_task(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """The task moves to another agency or person; the record keeps who had it before."""
     gate.task(task_id, Action.ASSIGN_TASK)
     return accepted(
@@ -230,7 +230,7 @@ def reassign_task(
     )
 
 
-@router.post("/tasks/{task_id}/cancellation", status_code=202)
+@router.post("/tasks/{task_id}/cancellation", status_code=202, response_model=Accepted)
 def cancel_task(
     task_id: UUID,
     body: CancelTask,
@@ -238,7 +238,7 @@ def cancel_task(
     cases: CasesDep,
     version: IfMatchDep,
     response: Response,
-) -> Accepted:
+) -> Response:
     """The task is no longer needed: cancelled with a reason, never deleted."""
     gate.task(task_id, Action.ASSIGN_TASK)
     return accepted(

@@ -295,7 +295,8 @@ class Accounts:
     def session(self, token: str) -> Session | None:
         """The live session for a token: None once expired, revoked or the user disabled."""
         rows = self.db.execute(
-            "SELECT s.csrf_token, s.expires_at, u.* FROM sessions s "
+            "SELECT s.csrf_token, s.expires_at, u.user_id, u.username, u.name, u.role, u.agency, "
+            "u.team, u.safeguarding_unit, u.disabled FROM sessions s "
             "JOIN users u ON u.user_id = s.user_id WHERE s.token_hash = %(t)s",
             {"t": _digest(token)},
         )
@@ -357,27 +358,24 @@ class Accounts:
         address: str,
         child_id: UUID | None = None,
     ) -> None:
-        with self.db.transaction() as tx:
-            if tx.postgres:
-                # Reads must not wait for a disk flush: a crash of the database server may lose
-                # the last fraction of a second of this log, never a record of practice.
-                tx.execute("SET LOCAL synchronous_commit TO OFF")
-            tx.execute(
-                "INSERT INTO access_log (at, user_id, user_name, role, action, record_type, "
-                "record_id, child_id, address) VALUES (%(at)s, %(u)s, %(n)s, %(r)s, %(a)s, %(t)s, "
-                "%(id)s, %(c)s, %(addr)s)",
-                {
-                    "at": _now().isoformat(),
-                    "u": str(user.user_id),
-                    "n": user.name,
-                    "r": user.role.value,
-                    "a": action,
-                    "t": record_type,
-                    "id": str(record_id),
-                    "c": str(child_id) if child_id else None,
-                    "addr": address,
-                },
-            )
+        # Reads must not wait for a disk flush: a crash of the database server may lose the
+        # last fraction of a second of this log, never a record of practice.
+        self.db.execute_unflushed(
+            "INSERT INTO access_log (at, user_id, user_name, role, action, record_type, "
+            "record_id, child_id, address) VALUES (%(at)s, %(u)s, %(n)s, %(r)s, %(a)s, %(t)s, "
+            "%(id)s, %(c)s, %(addr)s)",
+            {
+                "at": _now().isoformat(),
+                "u": str(user.user_id),
+                "n": user.name,
+                "r": user.role.value,
+                "a": action,
+                "t": record_type,
+                "id": str(record_id),
+                "c": str(child_id) if child_id else None,
+                "addr": address,
+            },
+        )
 
     def access_log(
         self,

@@ -8,6 +8,8 @@ from uuid import uuid4
 
 import pytest
 
+from api import streams
+from api.streams import Streams
 from domain.application import CaseRecord
 from domain.core_group import CoreGroup
 from domain.plan import ChildProtectionPlan
@@ -15,8 +17,6 @@ from domain.values import CategoryOfAbuse
 from goldenthread.wiring import build_case_record
 from tests.builders import a_chair, a_conference_decision, an_actor, child_details
 from tests.integration.backends import settings_for
-from web import streams
-from web.streams import Streams
 
 WORKER = an_actor()
 

@@ -16,6 +16,7 @@ from api.deps import Gate
 from api.problems import _domain_status
 from api.security.accounts import User
 from api.security.policy import Action, Context, Decision, decide
+from api.streams import Streams
 from domain.application import CaseRecord
 from domain.child import Child
 from domain.core_group import CoreGroup
@@ -27,7 +28,6 @@ from projections.drift import plan_register
 from projections.plan_history import Known, sentence
 from web.forms import FieldError, validate
 from web.render import page
-from web.streams import Streams
 
 CANDIDATES = 500
 

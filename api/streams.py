@@ -1,5 +1,8 @@
-"""The live streams a page reads: each read from the store at most once per request, and many
+"""The live streams a request reads: each read from the store at most once per request, and many
 read together.
+
+The Gate reads a plan with its core group in one round trip (the plan's core group never
+changes, so the cached plan names it before the plan is brought up to date).
 
 A list page decides each row on the live plan and core group (the access policy never trusts a
 projection that may lag). Loading those one at a time costs a round trip to the database per
@@ -41,6 +44,37 @@ class Streams:
         if record_id not in found:
             return self.cases.load(cls, record_id, copy=False)  # says what was not found
         return found[record_id]
+
+    def prefetch(self, record_ids: Iterable[UUID]) -> None:
+        """Bring those of `record_ids` that are in the aggregate cache up to date together, in
+        one query (of any kinds); the rest are read when asked for."""
+        repository = self.cases.repository
+        if (
+            repository.cache is None
+            or not repository.fastforward
+            or not isinstance(self.cases.recorder, PostgresApplicationRecorder)
+        ):
+            return
+        cached: dict[UUID, Aggregate] = {}
+        for record_id in dict.fromkeys(record_ids):
+            if record_id in self._read:
+                continue
+            try:
+                cached[record_id] = cast(Aggregate, repository.cache.get(record_id))
+            except KeyError:
+                continue
+        if len(cached) > 1:
+            self._read.update(_fast_forward(self.cases, cached))
+
+    def cached(self, record_id: UUID) -> Aggregate | None:
+        """The aggregate cache's copy (possibly behind the store), without reading the store."""
+        cache = self.cases.repository.cache
+        if cache is None:
+            return None
+        try:
+            return cast(Aggregate, cache.get(record_id))
+        except KeyError:
+            return None
 
     def load_many(self, cls: type[A], record_ids: Iterable[UUID]) -> dict[UUID, A]:
         """The streams of `cls` among `record_ids` as they stand now; ids of no such stream are
