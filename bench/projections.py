@@ -7,7 +7,10 @@ Figures, per backend, all measured in the same process run:
 - `raw_read_events_per_s`: the library reading the notification log and decoding every event
   (`select_notifications` + `mapper.to_domain_event`): the least any projection must do;
 - `raw_select_notifications_per_s`: the same without decoding (for reference);
-- `rebuild_events_per_s`: a full rebuild of all six views, batched, exactly-once;
+- `read_side_read_events_per_s`: the read side's own reading and decoding of the log
+  (`projections.reading` + `projections.decoding`), for reference: what every rebuild pays;
+- `rebuild_events_per_s`: a full rebuild of all eight views, batched, exactly-once, in two
+  processes (`rebuild_single_process_events_per_s`: in one);
 - `library_runner_events_per_s`: the library's one-transaction-per-event way (its
   `ProjectionRunner` on PostgreSQL; on SQLite, which cannot subscribe, the same per-event
   `process_event` in a pull loop), driving the plan history view, over the first 5,000 events;
@@ -50,8 +53,10 @@ from goldenthread.rebuild import rebuild
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record, build_projection_engine
 from projections.base import UPSTREAM, library_projection, view_classes
+from projections.decoding import EventDecoder
 from projections.partner_task_completion import completion_by_agency
 from projections.plan_history import PlanHistoryModel, history
+from projections.reading import LogReader
 
 PLANS = 1_350
 SEED = 2026
@@ -147,6 +152,18 @@ def read_rates(cases: CaseRecord) -> tuple[float, float]:
     return read(decode=True), read(decode=False)
 
 
+def read_side_rate(cases: CaseRecord) -> float:
+    """Events/s of the read side's own log reading and decoding, over the whole log."""
+    reader, decoder = LogReader(cases.recorder), EventDecoder(cases.mapper)
+    started, after, count = time.perf_counter(), 0, 0
+    while rows := reader.page(after, 2_000):
+        for _, originator_id, version, topic, state in rows:
+            decoder.decode_parts(topic, state, originator_id, version)
+        count += len(rows)
+        after = rows[-1][0]
+    return count / (time.perf_counter() - started)
+
+
 def library_baseline(backend: str, env: dict[str, str], cases: CaseRecord) -> float:
     """Events/s of the library's one-transaction-per-event processing of the plan history."""
     model = PlanHistoryModel
@@ -223,6 +240,7 @@ def run(backend: str) -> dict[str, float]:
             source.close()
         head = cases.recorder.max_notification_id() or 0
         decoded, undecoded = read_rates(cases)
+        read_side = read_side_rate(cases)
         single = _timed(lambda: rebuild(settings, jobs=1), head)
         parallel = _timed(lambda: rebuild(settings, jobs=2), head)
         runner = library_baseline(backend, env, cases)
@@ -237,6 +255,7 @@ def run(backend: str) -> dict[str, float]:
         "history_plans": PLANS + 1,
         f"{backend}.raw_read_events_per_s": decoded,
         f"{backend}.raw_select_notifications_per_s": undecoded,
+        f"{backend}.read_side_read_events_per_s": read_side,
         f"{backend}.rebuild_events_per_s": parallel,
         f"{backend}.rebuild_vs_raw_read_ratio": parallel / decoded,
         f"{backend}.rebuild_single_process_events_per_s": single,

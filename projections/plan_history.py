@@ -861,15 +861,31 @@ def last_conference(view: View, plan_id: UUID, *, before: date | None = None) ->
 
 def changes_since_last_conference(view: View, plan_id: UUID) -> SinceLastConference:
     """Everything that happened after the last conference: later days, and on the conference's
-    own day whatever came after it in the log. Without a conference, the whole history."""
-    conference = last_conference(view, plan_id)
-    if conference is None:
-        return SinceLastConference(None, tuple(history(view, plan_id)))
-    rows = view.select(
-        ENTRIES,
-        "SELECT * FROM {entries} WHERE plan_id = %(plan_id)s AND (occurred_on > %(held_on)s "
-        "OR (occurred_on = %(held_on)s AND position > %(position)s)) "
-        "ORDER BY occurred_on, position",
-        {"plan_id": plan_id, "held_on": conference.held_on, "position": conference.position},
+    own day whatever came after it in the log. Without a conference, the whole history. One
+    query: the last conference is found within it, and its columns come with every entry."""
+    rows = view.query(
+        "WITH last AS (SELECT held_on AS c_held_on, position AS c_position, kind AS c_kind "
+        "FROM {conferences} WHERE plan_id = %(plan_id)s "
+        "ORDER BY held_on DESC, position DESC LIMIT 1) "
+        "SELECT last.*, e.* FROM last LEFT JOIN {entries} e ON e.plan_id = %(plan_id)s "
+        "AND (e.occurred_on > last.c_held_on "
+        "OR (e.occurred_on = last.c_held_on AND e.position > last.c_position)) "
+        "ORDER BY e.occurred_on, e.position",
+        {"plan_id": plan_id},
+        {
+            **{c.name: c.type for c in ENTRIES.columns},
+            "c_held_on": "date",
+        },
     )
-    return SinceLastConference(conference, tuple(HistoryEntry(**row) for row in rows))
+    if not rows:
+        return SinceLastConference(None, tuple(history(view, plan_id)))
+    first = rows[0]
+    conference = Conference(
+        held_on=first["c_held_on"], kind=first["c_kind"], position=first["c_position"]
+    )
+    entries = tuple(
+        HistoryEntry(**{c.name: row[c.name] for c in ENTRIES.columns})
+        for row in rows
+        if row["position"] is not None
+    )
+    return SinceLastConference(conference, entries)
