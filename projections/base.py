@@ -37,6 +37,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 ColumnType = Literal["text", "uuid", "int", "bool", "date", "timestamp", "json"]
@@ -742,7 +743,10 @@ class PostgresView(View, PostgresTrackingRecorder):
     def _reading(self) -> Iterator[Any]:
         """One statement needs no transaction of its own: the pool's connections autocommit, so
         a query is one round trip instead of three (BEGIN, SELECT, ROLLBACK)."""
-        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+        with (
+            self.datastore.get_connection() as connection,
+            connection.cursor(row_factory=tuple_row) as cursor,
+        ):
             yield cursor
 
     def _write_upserts(self, cursor: Any, table: Table, rows: Sequence[Row]) -> None:
