@@ -141,7 +141,8 @@ def _fast_forward(cases: CaseRecord, cached: dict[UUID, Aggregate]) -> dict[UUID
     # primary key whatever statistics the planner has.
     statement = SQL(
         "SELECT e.originator_id, e.originator_version, e.topic, e.state "
-        "FROM unnest(%s::{id_type}[], %s::bigint[]) AS c(id, version) "
+        "FROM unnest(string_to_array(%s, ',')::{id_type}[], "
+        "string_to_array(%s, ',')::bigint[]) AS c(id, version) "
         "CROSS JOIN LATERAL (SELECT originator_id, originator_version, topic, state "
         "FROM {schema}.{table} WHERE originator_id = c.id AND originator_version > c.version "
         "ORDER BY originator_version LIMIT %s) AS e"
@@ -155,8 +156,11 @@ def _fast_forward(cases: CaseRecord, cached: dict[UUID, Aggregate]) -> dict[UUID
     with datastore.get_connection() as connection, connection.cursor() as cursor:
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
-            versions = [cached[record_id].version for record_id in chunk]
-            cursor.execute(statement, [chunk, versions, NEWER_PER_QUERY], prepare=True)
+            # Ids and versions travel as two comma-separated strings: dumping them as arrays
+            # costs more than the query.
+            ids_text = ",".join(map(str, chunk))
+            versions = ",".join(str(cached[record_id].version) for record_id in chunk)
+            cursor.execute(statement, [ids_text, versions, NEWER_PER_QUERY], prepare=True)
             rows.extend(cursor.fetchall())
     newer: dict[UUID, list[Any]] = {}
     for row in rows:
