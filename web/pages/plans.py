@@ -43,7 +43,7 @@ from domain.child import Child
 from domain.errors import ConcurrentChangeError, DomainError, NotFoundError, StaleVersionError
 from domain.plan import ChildProtectionPlan, OutcomeStatus
 from domain.values import MAX_SCORE, CategoryOfAbuse, ParentalEngagement, Role
-from projections.base import View
+from projections.base import View, reading_together
 from projections.engine import ProjectionEngine
 from projections.key_decisions import DecisionPoint, decisions_for_plan
 from projections.outcome_progress import OutcomeProgress, Rating, progress_for_plan
@@ -283,32 +283,33 @@ def _plan_page(
     views = _views(engine)
     as_of, errors = _as_of(on, today)
     start, end = plan.icpc_on, plan.ended_on or today
-    sections = {
-        "plan": plan,
-        "child": child_context.child,
-        "banner": SAVED.get(saved or ""),
-        "errors": errors,
-        "on": on,
-        "kinds": kinds,
-        "kind_labels": KIND_LABELS,
-        **_timeline(views["plan_history"], plan_id, kinds, whole),
-        "conferences": _conferences(plan),
-        "as_it_stood": _as_it_stood(gate.cases, views["plan_history"], plan_id, as_of),
-        "since": changes_since_last_conference(views["plan_history"], plan_id),
-        "decisions": decisions_for_plan(views["key_decisions"], plan_id, today),
-        "point_names": POINT_NAMES,
-        "category_names": dict(CATEGORIES),
-        "engagement_names": dict(ENGAGEMENT),
-        "charts": [
-            outcome_chart(p, start, end)
-            for p in progress_for_plan(views["outcome_progress"], plan_id)
-        ],
-        "completion": completion_by_plan(views["partner_task_completion"], plan_id),
-        "may_chair": plan.is_open and _allowed(gate.user, Action.RECORD_CONFERENCE, context),
-        "may_run": plan.is_open and _allowed(gate.user, Action.MANAGE_PLAN, context),
-        "may_escalate": _allowed(gate.user, Action.RAISE_ESCALATION, context),
-        "may_start_plan": _may_start_plan(gate.user, child_context),
-    }
+    with reading_together(views.values()):  # a dozen queries, one pooled connection
+        sections = {
+            "plan": plan,
+            "child": child_context.child,
+            "banner": SAVED.get(saved or ""),
+            "errors": errors,
+            "on": on,
+            "kinds": kinds,
+            "kind_labels": KIND_LABELS,
+            **_timeline(views["plan_history"], plan_id, kinds, whole),
+            "conferences": _conferences(plan),
+            "as_it_stood": _as_it_stood(gate.cases, views["plan_history"], plan_id, as_of),
+            "since": changes_since_last_conference(views["plan_history"], plan_id),
+            "decisions": decisions_for_plan(views["key_decisions"], plan_id, today),
+            "point_names": POINT_NAMES,
+            "category_names": dict(CATEGORIES),
+            "engagement_names": dict(ENGAGEMENT),
+            "charts": [
+                outcome_chart(p, start, end)
+                for p in progress_for_plan(views["outcome_progress"], plan_id)
+            ],
+            "completion": completion_by_plan(views["partner_task_completion"], plan_id),
+            "may_chair": plan.is_open and _allowed(gate.user, Action.RECORD_CONFERENCE, context),
+            "may_run": plan.is_open and _allowed(gate.user, Action.MANAGE_PLAN, context),
+            "may_escalate": _allowed(gate.user, Action.RAISE_ESCALATION, context),
+            "may_start_plan": _may_start_plan(gate.user, child_context),
+        }
     return page(request, "plans/plan.html", sections, 400 if errors else 200)
 
 
