@@ -666,10 +666,13 @@ class SQLiteView(View, SQLiteTrackingRecorder):
     def drop(self) -> None:
         """Remove the view's tables and tracking: a rebuild starts from position 0."""
         self._forget()
-        with self.datastore.transaction(commit=True) as cursor:
+        # Emptied for a rebuild, which flushes once at its end: no need to wait for the disk.
+        self.__dict__["_bulk_loading"] = True
+        with self._transaction(commit=True) as cursor:
             for table in self.model.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
             cursor.execute("DELETE FROM tracking WHERE application_name = ?", (UPSTREAM,))
+        self.__dict__["_bulk_loading"] = False
         self.create_table()
 
 
