@@ -40,8 +40,8 @@ from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record
 
 CLIENTS = 8
-COMMANDS_PER_CLIENT = 120
-READS = 300
+COMMANDS_PER_CLIENT = 400
+READS = 1000
 TODAY = date(2026, 11, 26)
 
 

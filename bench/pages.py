@@ -37,7 +37,7 @@ from goldenthread.rebuild import rebuild
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record
 
-READS = 200
+READS = 1000
 
 
 def _session_cookie(base: str, username: str) -> str:
