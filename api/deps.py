@@ -122,17 +122,7 @@ class Gate:
 
     def child(self, child_id: UUID, action: Action = Action.VIEW_CHILD) -> Context:
         child = self._load(Child, child_id)
-        periods = [period.plan_id for period in child.protection_plans]
-        self.streams.prefetch(
-            [
-                *periods,
-                *(
-                    cached.core_group_id
-                    for cached in map(self.streams.cached, periods)
-                    if isinstance(cached, ChildProtectionPlan)
-                ),
-            ]
-        )
+        self.streams.prefetch_plans(period.plan_id for period in child.protection_plans)
         plans = []
         for period in child.protection_plans:
             plan = self._load(ChildProtectionPlan, period.plan_id)
@@ -152,12 +142,9 @@ class Gate:
         return decide(self.user, Action.VIEW_PLAN, context) is Decision.ALLOW
 
     def _plan_context(self, plan_id: UUID, **extra: Any) -> Context:
-        """The live plan and core group (read together where both are in the cache: a plan's
-        core group and child never change)."""
-        cached = self.streams.cached(plan_id)
-        if isinstance(cached, ChildProtectionPlan):
-            # The child too: most reads of a plan go on to name its child.
-            self.streams.prefetch([plan_id, cached.core_group_id, cached.child_id])
+        """The live plan and core group, read in one query with the plan's child (which pages
+        go on to name; for a command it is one more id in the same query)."""
+        self.streams.prefetch_plans([plan_id])
         plan = self._load(ChildProtectionPlan, plan_id)
         return Context(plan=plan, core_group=self._load(CoreGroup, plan.core_group_id), **extra)
 

@@ -26,6 +26,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.application import CaseRecord
 from domain.errors import NotFoundError
+from domain.plan import ChildProtectionPlan
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -65,6 +66,13 @@ class Streams:
                 continue
         if len(cached) > 1:
             self._read.update(_fast_forward(self.cases, cached))
+
+    def prefetch_plans(self, plan_ids: Iterable[UUID]) -> None:
+        """`prefetch` plans with their core groups and children: a plan's core group and child
+        never change, so the cached plan names them before it is brought up to date."""
+        wanted = list(plan_ids)
+        named = [p for p in map(self.cached, wanted) if isinstance(p, ChildProtectionPlan)]
+        self.prefetch([*wanted, *(p.core_group_id for p in named), *(p.child_id for p in named)])
 
     def cached(self, record_id: UUID) -> Aggregate | None:
         """The aggregate cache's copy (possibly behind the store), without reading the store."""

@@ -228,6 +228,9 @@ _INLINE: dict[tuple[ColumnType, bool], str] = {
 }
 """Encoders simple enough to be written inline in a table's row encoder."""
 
+_CONNECTION_SETTING: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+"""How each pooled view connection was last set to commit (set once, not per transaction)."""
+
 _UUID_TEXT: dict[Any, str] = {}
 """Ids as text, reused: the same plan, stream and person ids are written over and over."""
 
@@ -301,22 +304,6 @@ _DECODERS: dict[ColumnType, Callable[[Any], Any]] = {
 }
 """How a stored value comes back as its Python value, by column type (text and int need
 nothing); None stays None."""
-
-
-def _from_storage(value: Any, kind: ColumnType) -> Any:
-    if value is None:
-        return None
-    if kind == "uuid":
-        return UUID(value) if not isinstance(value, UUID) else value
-    if kind == "date":
-        return date.fromisoformat(value) if isinstance(value, str) else value
-    if kind == "timestamp":
-        return datetime.fromisoformat(value) if isinstance(value, str) else value
-    if kind == "json":
-        return json.loads(value)
-    if kind == "bool":
-        return bool(value)
-    return value
 
 
 _SQL_TYPES = {
@@ -639,9 +626,9 @@ class SQLiteView(View, SQLiteTrackingRecorder):
         with self.datastore.get_connection(commit=commit) as connection:
             if commit:
                 wanted = "OFF" if self.bulk_loading else "NORMAL"
-                if getattr(connection, "_view_synchronous", None) != wanted:
+                if _CONNECTION_SETTING.get(connection) != wanted:
                     connection._sqlite_conn.execute(f"PRAGMA synchronous={wanted}")
-                    connection._view_synchronous = wanted  # type: ignore[attr-defined]
+                    _CONNECTION_SETTING[connection] = wanted
             with connection.transaction(commit=commit) as cursor:
                 yield cursor
 
@@ -649,7 +636,7 @@ class SQLiteView(View, SQLiteTrackingRecorder):
         with self.datastore.get_connection(commit=True) as connection:
             connection._sqlite_conn.execute("PRAGMA synchronous=FULL")
             connection._sqlite_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            connection._view_synchronous = "FULL"  # type: ignore[attr-defined]
+            _CONNECTION_SETTING[connection] = "FULL"
 
     def _write_upserts(self, cursor: Any, table: Table, rows: Sequence[Row]) -> None:
         names = table.column_names
@@ -709,10 +696,6 @@ def reading_together(views: Iterable[View]) -> Iterator[None]:
             _HELD.reset(token)
 
 
-_UNFLUSHED: weakref.WeakSet[Any] = weakref.WeakSet()
-"""View connections already set not to wait for WAL flushes."""
-
-
 class PostgresView(View, PostgresTrackingRecorder):
     postgres = True
 
@@ -760,9 +743,9 @@ class PostgresView(View, PostgresTrackingRecorder):
         of the server can lose the last fraction of a second of view updates, each with its
         tracking record, so the view processes those events again; it never tears a batch."""
         with self.datastore.get_connection() as connection:
-            if commit and connection not in _UNFLUSHED:
+            if commit and _CONNECTION_SETTING.get(connection) != "unflushed":
                 connection.execute("SET synchronous_commit TO OFF")
-                _UNFLUSHED.add(connection)
+                _CONNECTION_SETTING[connection] = "unflushed"
             with connection.transaction(force_rollback=not commit):
                 yield connection.cursor()
 

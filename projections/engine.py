@@ -86,14 +86,16 @@ class ProjectionEngine:
         max_batches: int | None,
     ) -> int:
         positions = {view: view.position() for view in self.views}
+        start = min(positions.values(), default=0)
+        head = stop if stop is not None else self.head()
         for view, position in positions.items():
-            if position == 0:
+            if position == 0 and head > 0:
+                # Filled from empty: only when there is something to fill it with, so an idle
+                # worker on an empty record does not drop and build indexes at every poll.
                 view.assume_empty()
                 view.begin_bulk_load()
             else:
                 view.end_bulk_load()
-        start = min(positions.values(), default=0)
-        head = stop if stop is not None else self.head()
         decode = self.decoder.decode_parts
         processed, batches, started = 0, 0, time.perf_counter()
         while max_batches is None or batches < max_batches:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID, uuid5
@@ -10,7 +11,7 @@ from uuid import UUID, uuid5
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import CasesDep, EngineDep, GateDep, IfMatchDep, etag
+from api.deps import CasesDep, EngineDep, Gate, GateDep, IfMatchDep, etag
 from api.idempotency import IdempotencyDep
 from api.problems import PROBLEM_RESPONSES, ApiProblemError
 from api.schemas.common import Accepted, Created
@@ -35,13 +36,28 @@ from api.schemas.plans import (
     WithdrawOutcome,
 )
 from api.security.policy import Action
-from domain.application import OutcomeRating, PlanEnding, Saved
+from domain.application import CaseRecord, OutcomeRating, PlanEnding, Saved
 from domain.core_group import CoreGroup
 from domain.plan import ChildProtectionPlan, RatingOccasion
 from domain.values import Dissent, Role
 from projections.drift import plan_register
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"], responses=PROBLEM_RESPONSES)
+
+
+def plan_change(
+    gate: Gate,
+    cases: CaseRecord,
+    response: Response,
+    plan_id: UUID,
+    action: Action,
+    version: int,
+    change: Callable[[ChildProtectionPlan], Any],
+) -> Response:
+    """The common shape of a change to the plan's own stream: check `action` on the live plan,
+    then make `change`, starting from the plan the check has just read."""
+    seen = gate.plan(plan_id, action).plan
+    return accepted(response, cases.change_plan(plan_id, change, version, read=seen))
 
 
 def accepted(response: Response, saved: Saved) -> Response:
@@ -107,15 +123,14 @@ def allocate_lead_social_worker(
     version: IfMatchDep,
     response: Response,
 ) -> Response:
-    seen = gate.plan(plan_id, Action.ALLOCATE_WORKER).plan
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id,
-            lambda p: p.allocate_lead_social_worker(by=gate.user.actor, **body.model_dump()),
-            version,
-            read=seen,
-        ),
+        plan_id,
+        Action.ALLOCATE_WORKER,
+        version,
+        lambda p: p.allocate_lead_social_worker(by=gate.user.actor, **body.model_dump()),
     )
 
 
@@ -129,19 +144,16 @@ def agree_outcome(
     response: Response,
 ) -> Response:
     """Agree an outcome: what must be different for the child, and how everyone will know."""
-    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
     outcome_id = _new_outcome_id(plan_id, version)
     response.headers["Location"] = f"/api/v1/plans/{plan_id}/outcomes/{outcome_id}"
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id,
-            lambda p: p.agree_outcome(
-                by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
-            ),
-            version,
-            read=seen,
-        ),
+        plan_id,
+        Action.MANAGE_PLAN,
+        version,
+        lambda p: p.agree_outcome(by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()),
     )
 
 
@@ -161,17 +173,14 @@ def revise_outcome(
     version: IfMatchDep,
     response: Response,
 ) -> Response:
-    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id,
-            lambda p: p.revise_outcome(
-                by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
-            ),
-            version,
-            read=seen,
-        ),
+        plan_id,
+        Action.MANAGE_PLAN,
+        version,
+        lambda p: p.revise_outcome(by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()),
     )
 
 
@@ -187,16 +196,15 @@ def record_outcome_achieved(
     version: IfMatchDep,
     response: Response,
 ) -> Response:
-    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id,
-            lambda p: p.record_outcome_achieved(
-                by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
-            ),
-            version,
-            read=seen,
+        plan_id,
+        Action.MANAGE_PLAN,
+        version,
+        lambda p: p.record_outcome_achieved(
+            by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
         ),
     )
 
@@ -213,16 +221,15 @@ def withdraw_outcome(
     version: IfMatchDep,
     response: Response,
 ) -> Response:
-    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id,
-            lambda p: p.withdraw_outcome(
-                by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
-            ),
-            version,
-            read=seen,
+        plan_id,
+        Action.MANAGE_PLAN,
+        version,
+        lambda p: p.withdraw_outcome(
+            by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
         ),
     )
 
@@ -238,16 +245,15 @@ def rate_outcome(
     response: Response,
 ) -> Response:
     """Rate progress on an outcome, 0-10, with the evidence."""
-    seen = gate.plan(plan_id, Action.RATE_OUTCOME).plan
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id,
-            lambda p: p.rate_outcome_progress(
-                by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
-            ),
-            version,
-            read=seen,
+        plan_id,
+        Action.RATE_OUTCOME,
+        version,
+        lambda p: p.rate_outcome_progress(
+            by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()
         ),
     )
 
@@ -262,12 +268,14 @@ def agree_plan(
     response: Response,
 ) -> Response:
     """Key decision point 2: the plan, with its outcomes and contingency, is agreed."""
-    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id, lambda p: p.agree(by=gate.user.actor, **body.model_dump()), version, read=seen
-        ),
+        plan_id,
+        Action.MANAGE_PLAN,
+        version,
+        lambda p: p.agree(by=gate.user.actor, **body.model_dump()),
     )
 
 
@@ -280,15 +288,14 @@ def record_visit(
     version: IfMatchDep,
     response: Response,
 ) -> Response:
-    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id,
-            lambda p: p.record_visit(by=gate.user.actor, **body.model_dump()),
-            version,
-            read=seen,
-        ),
+        plan_id,
+        Action.MANAGE_PLAN,
+        version,
+        lambda p: p.record_visit(by=gate.user.actor, **body.model_dump()),
     )
 
 
@@ -301,15 +308,14 @@ def record_childs_views(
     version: IfMatchDep,
     response: Response,
 ) -> Response:
-    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id,
-            lambda p: p.record_childs_views(by=gate.user.actor, **body.model_dump()),
-            version,
-            read=seen,
-        ),
+        plan_id,
+        Action.MANAGE_PLAN,
+        version,
+        lambda p: p.record_childs_views(by=gate.user.actor, **body.model_dump()),
     )
 
 
@@ -322,16 +328,15 @@ def record_parental_engagement(
     version: IfMatchDep,
     response: Response,
 ) -> Response:
-    seen = gate.plan(plan_id, Action.MANAGE_PLAN).plan
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id,
-            lambda p: p.record_parental_engagement(
-                by=gate.user.actor, occasion=RatingOccasion.VISIT, **body.model_dump()
-            ),
-            version,
-            read=seen,
+        plan_id,
+        Action.MANAGE_PLAN,
+        version,
+        lambda p: p.record_parental_engagement(
+            by=gate.user.actor, occasion=RatingOccasion.VISIT, **body.model_dump()
         ),
     )
 
@@ -346,15 +351,14 @@ def send_letter_of_concern(
     response: Response,
 ) -> Response:
     """The chair's response to parents not engaging; it may postpone the review."""
-    seen = gate.plan(plan_id, Action.RECORD_CONFERENCE).plan
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id,
-            lambda p: p.send_letter_of_concern(by=gate.user.actor, **body.model_dump()),
-            version,
-            read=seen,
-        ),
+        plan_id,
+        Action.RECORD_CONFERENCE,
+        version,
+        lambda p: p.send_letter_of_concern(by=gate.user.actor, **body.model_dump()),
     )
 
 
@@ -368,15 +372,14 @@ def record_management_oversight(
     response: Response,
 ) -> Response:
     """What the manager agreed and why, the options considered and what was learnt."""
-    seen = gate.plan(plan_id, Action.RECORD_OVERSIGHT).plan
-    return accepted(
+    return plan_change(
+        gate,
+        cases,
         response,
-        cases.change_plan(
-            plan_id,
-            lambda p: p.record_management_oversight(by=gate.user.actor, **body.model_dump()),
-            version,
-            read=seen,
-        ),
+        plan_id,
+        Action.RECORD_OVERSIGHT,
+        version,
+        lambda p: p.record_management_oversight(by=gate.user.actor, **body.model_dump()),
     )
 
 

@@ -57,16 +57,8 @@ class Sight:
         unseen = [plan_id for plan_id in dict.fromkeys(plan_ids) if plan_id not in self._seen]
         if not unseen:
             return
-        # Plans in the aggregate cache name their core group and child (which never change):
-        # all three are brought up to date in one query, so the names shown later cost nothing.
-        cached = [self.streams.cached(plan_id) for plan_id in unseen]
-        self.streams.prefetch(
-            [
-                *unseen,
-                *(p.core_group_id for p in cached if isinstance(p, ChildProtectionPlan)),
-                *(p.child_id for p in cached if isinstance(p, ChildProtectionPlan)),
-            ]
-        )
+        # With their core groups and children, so the names shown later cost nothing.
+        self.streams.prefetch_plans(unseen)
         plans = self.streams.load_many(ChildProtectionPlan, unseen)
         groups = self.streams.load_many(CoreGroup, [p.core_group_id for p in plans.values()])
         for plan_id in unseen:
