@@ -121,17 +121,37 @@ class Gate:
         return context
 
     def child(self, child_id: UUID, action: Action = Action.VIEW_CHILD) -> Context:
+        context = self._child_context(child_id)
+        self._enforce(action, context, "child", child_id)
+        if action is Action.VIEW_CHILD:
+            self.accounts.log_access(self.user, "read", "child", child_id, self.address, child_id)
+        return context
+
+    def plan_and_child(self, plan_id: UUID) -> tuple[Context, Context]:
+        """A plan and its child, both to be shown (a plan's page): each checked as `plan` and
+        `child` check them, and the reads logged in one write."""
+        context = self._plan_context(plan_id)
+        plan = context.plan
+        assert plan is not None
+        self._enforce(Action.VIEW_PLAN, context, "plan", plan_id)
+        reads: list[tuple[str, UUID, UUID | None]] = [("plan", plan_id, plan.child_id)]
+        try:
+            child_context = self._child_context(plan.child_id)
+            self._enforce(Action.VIEW_CHILD, child_context, "child", plan.child_id)
+            reads.append(("child", plan.child_id, plan.child_id))
+        finally:
+            self.accounts.log_accesses(self.user, "read", reads, self.address)
+        return context, child_context
+
+    def _child_context(self, child_id: UUID) -> Context:
+        """The live child, with each of its plans and their core groups (read in one query)."""
         child = self._load(Child, child_id)
         self.streams.prefetch_plans(period.plan_id for period in child.protection_plans)
         plans = []
         for period in child.protection_plans:
             plan = self._load(ChildProtectionPlan, period.plan_id)
             plans.append((plan, self._load(CoreGroup, plan.core_group_id)))
-        context = Context(child=child, child_plans=tuple(plans))
-        self._enforce(action, context, "child", child_id)
-        if action is Action.VIEW_CHILD:
-            self.accounts.log_access(self.user, "read", "child", child_id, self.address, child_id)
-        return context
+        return Context(child=child, child_plans=tuple(plans))
 
     def allow(self, action: Action) -> None:
         """An access that is about no one record (lists, figures, the access log)."""

@@ -27,7 +27,7 @@ import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from operator import itemgetter
@@ -57,6 +57,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Index:
+    """A secondary index that covers only the rows `where` holds for (a partial index, on both
+    backends). A query uses it only when its own condition repeats `where` word for word, with
+    the values written into the SQL rather than passed as parameters."""
+
+    columns: tuple[str, ...]
+    where: str
+
+
+@dataclass(frozen=True)
 class Table:
     """A view table. Its physical name is prefixed with the read model's name, so every view can
     share one PostgreSQL schema."""
@@ -64,11 +74,16 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
-    indexes: tuple[tuple[str, ...], ...] = ()
+    indexes: tuple[tuple[str, ...] | Index, ...] = ()
+    """Secondary indexes, each a tuple of columns or an `Index`. They are named by position, and
+    a missing one is created when a view starts: add new ones at the end."""
     append_only: bool = False
     """Rows are written once and never looked up by handlers (history entries, ratings): they are
     inserted without an upsert (`COPY` on PostgreSQL) and not kept in the row cache. Writing one
     twice fails, which the tracking record guarantees never happens."""
+
+    kinds: Mapping[str, ColumnType] = field(init=False, repr=False, compare=False)
+    """Each column's type, by name."""
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -78,6 +93,7 @@ class Table:
         getter = itemgetter(*self.key)
         single = len(self.key) == 1
         object.__setattr__(self, "_key_getter", (lambda row: (getter(row),)) if single else getter)
+        object.__setattr__(self, "kinds", MappingProxyType({c.name: c.type for c in self.columns}))
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
         key: Key = self._key_getter(row)  # type: ignore[attr-defined]
@@ -354,11 +370,16 @@ class View(RowReader, TrackingRecorder):
         for table in self.model.tables:
             for number, index in enumerate(table.indexes):
                 name = f"{self.physical(table)}_ix{number}"
+                cols, where = (
+                    (index.columns, f" WHERE {index.where}")
+                    if isinstance(index, Index)
+                    else (index, "")
+                )
                 indexes.append(
                     (
                         self.qualified_index(name),
                         f"CREATE INDEX IF NOT EXISTS {name} "
-                        f"ON {self.qualified(table)} ({', '.join(index)})",
+                        f"ON {self.qualified(table)} ({', '.join(cols)}){where}",
                     )
                 )
         return indexes
@@ -523,7 +544,7 @@ class View(RowReader, TrackingRecorder):
 
     def select(self, table: Table, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Rows of `table` (every column decoded to its Python type)."""
-        return self.query(sql, params, {c.name: c.type for c in table.columns})
+        return self.query(sql, params, table.kinds)
 
     def query(
         self,
@@ -533,15 +554,25 @@ class View(RowReader, TrackingRecorder):
     ) -> list[Row]:
         """Run a read query written with `%(name)s` parameters and `{table}` placeholders (the
         read model's table names)."""
-        sql = sql.format(**{t.name: self.qualified(t) for t in self.model.tables})
-        if not self.postgres:
-            sql = re.sub(r"%\((\w+)\)s", r":\1", sql)
+        # A query's final text and its column names are worked out once per view: pages run
+        # the same few queries again and again.
+        statements: dict[str, _Statement] = self.__dict__.setdefault("_statements", {})
+        statement = statements.get(sql)
+        if statement is None:
+            if len(statements) >= MAX_STATEMENTS:  # queries with a varying number of ids
+                statements.clear()
+            text = sql.format(**{t.name: self.qualified(t) for t in self.model.tables})
+            if not self.postgres:
+                text = re.sub(r"%\((\w+)\)s", r":\1", text)
+            statement = statements[sql] = _Statement(text)
         encoded = {k: _encode_param(v, self.postgres) for k, v in (params or {}).items()}
         with self._reading() as cursor:
-            cursor.execute(sql, encoded)
+            cursor.execute(statement.text, encoded)
             fetched = cursor.fetchall()
-            raw = getattr(cursor, "sqlite_cursor", cursor)  # the library wraps SQLite's
-            names = [column[0] for column in raw.description or ()]
+            names = statement.names
+            if names is None:
+                raw = getattr(cursor, "sqlite_cursor", cursor)  # the library wraps SQLite's
+                names = statement.names = [column[0] for column in raw.description or ()]
         decode = kinds or {}
         # Only columns whose stored form differs from their Python one are converted.
         converters = [
@@ -591,6 +622,17 @@ def apply_together(batch: Sequence[tuple[View, Changes]], tracking: Tracking) ->
         raise
     for view, changes in batch:
         view._remember(changes)
+
+
+MAX_STATEMENTS = 1024
+
+
+@dataclass
+class _Statement:
+    """A read query as sent to the database, and the names of its columns once seen."""
+
+    text: str
+    names: list[str] | None = None
 
 
 def _encode_param(value: Any, postgres: bool) -> Any:

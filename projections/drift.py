@@ -47,7 +47,8 @@ PLANS = Table(
         "not_engaged_count:int letters_of_concern:int ended_on:date"
     ),
     key=("plan_id",),
-    indexes=(("team",), ("lead_worker_id",)),
+    # The register lists plans newest first: the last index reads them in that order.
+    indexes=(("team",), ("lead_worker_id",), ("icpc_on", "plan_id")),
 )
 CORE_GROUPS = Table(
     "core_groups",

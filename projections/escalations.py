@@ -13,6 +13,7 @@ takes its disagreements with it, so they stay in front of the manager who can ac
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from statistics import median
@@ -375,24 +376,53 @@ def _row(row: Row, today: date) -> EscalationRow:
     )
 
 
-def open_escalations(view: View, today: date, *, team: str | None = None) -> list[EscalationRow]:
+OPEN_ORDER = (
+    "CASE WHEN stage_due_on IS NULL THEN 2 WHEN stage_due_on < %(today)s THEN 0 ELSE 1 END, "
+    "stage_due_on, raised_on, escalation_id"
+)
+"""The order of the open list, in SQL: overdue stages, then stages with a due date, then stages
+that run as convened; within each, the stage due soonest, then the escalation raised first."""
+
+
+def open_escalations(
+    view: View,
+    today: date,
+    *,
+    team: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[EscalationRow]:
     """Open escalations (of one team, if asked): overdue stages first, then the stage due
-    soonest; stages that run as convened, with no clock, come last."""
+    soonest; stages that run as convened, with no clock, come last. With `limit`, that many
+    from `offset` in that order, so a page reads only the rows it may show."""
+    paging = "" if limit is None else " LIMIT %(limit)s OFFSET %(offset)s"
     rows = view.select(
         ESCALATIONS,
         "SELECT * FROM {escalations} WHERE status = %(open)s"
-        f"{_team_filter(team)} ORDER BY raised_on, escalation_id",
-        {"open": EscalationStatus.OPEN.value, "team": team},
+        f"{_team_filter(team)} ORDER BY {OPEN_ORDER}{paging}",
+        {
+            "open": EscalationStatus.OPEN.value,
+            "team": team,
+            "today": today,
+            "limit": limit,
+            "offset": offset,
+        },
     )
-    found = [_row(row, today) for row in rows]
-    return sorted(
-        found,
-        key=lambda e: (
-            not e.is_stage_overdue,
-            e.stage_due_on is None,
-            e.stage_due_on or date.max,
-        ),
-    )
+    return [_row(row, today) for row in rows]
+
+
+def each_open_escalation(
+    view: View, today: date, *, team: str | None = None, page: int = 50
+) -> Iterator[EscalationRow]:
+    """The open escalations in the list's order, read `page` rows at a time as they are
+    consumed: a list that stops at its first screenful reads no more than that."""
+    offset = 0
+    while True:
+        rows = open_escalations(view, today, team=team, limit=page, offset=offset)
+        yield from rows
+        if len(rows) < page:
+            return
+        offset += page
 
 
 def open_by_stage(view: View, today: date, *, team: str | None = None) -> list[StageCount]:

@@ -23,7 +23,13 @@ from uuid import UUID
 
 from domain.agency_task import AgencyTask, TaskStatus
 from domain.plan import ChildProtectionPlan as Plan
-from projections.base import Changes, ReadModel, Row, Table, View, columns, topics_of
+from projections.base import Changes, Index, ReadModel, Row, Table, View, columns, topics_of
+
+OPEN_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
+IS_OPEN = "status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN_STATUSES))
+"""An open task, as SQL: written out, so the partial indexes below serve queries that say it."""
+LIST_ORDER = ("due_on", "assigned_on", "task_id")
+"""The order of a person's task list: due first, then assigned first."""
 
 TASKS = Table(
     "tasks",
@@ -34,15 +40,21 @@ TASKS = Table(
         "last_activity_on:date"
     ),
     key=("task_id",),
-    indexes=(("plan_id",), ("agency",), ("assignee_id",), ("status", "due_on")),
+    indexes=(
+        ("plan_id",),
+        ("agency",),
+        ("assignee_id",),
+        ("status", "due_on"),
+        # "My tasks": the open tasks of a person and of an agency, each read in the list's order.
+        Index(("assignee_id", *LIST_ORDER), IS_OPEN),
+        Index(("agency", *LIST_ORDER), IS_OPEN),
+    ),
 )
 PLANS = Table(
     "plans",
     columns("plan_id:uuid team lead_social_worker_id:uuid lead_social_worker_name"),
     key=("plan_id",),
 )
-
-OPEN_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
 
 
 @dataclass(frozen=True)
@@ -481,6 +493,42 @@ def tasks_for(
         allowed = set(plan_ids)
         tasks = [t for t in tasks if t.plan_id in allowed]
     return sorted(tasks, key=lambda t: (not t.is_open, not t.is_overdue(today)))
+
+
+TaskKey = tuple[date, date, UUID]
+"""Where a task sits in a person's list: (due on, assigned on, task id)."""
+
+
+def list_key(task: TaskRow) -> TaskKey:
+    return (task.due_on, task.assigned_on, task.task_id)
+
+
+def open_tasks_for(
+    view: View, *, assignee_id: UUID, agency: str, after: TaskKey | None = None, limit: int
+) -> list[TaskRow]:
+    """The open tasks given to a person by name or to their agency, `limit` at a time after
+    `after`, in the list's order: by due date (so the overdue come first), then date assigned.
+    Each half is read along its own partial index, so a page costs the rows it shows whatever
+    the size of the agency's record."""
+    later = ""
+    params: dict[str, Any] = {"assignee_id": assignee_id, "agency": agency, "limit": limit}
+    if after is not None:
+        later = f" AND ({', '.join(LIST_ORDER)}) > (%(due_on)s, %(assigned_on)s, %(task_id)s)"
+        params.update(due_on=after[0], assigned_on=after[1], task_id=after[2])
+    order = ", ".join(LIST_ORDER)
+    half = (
+        "SELECT * FROM (SELECT * FROM {{tasks}} WHERE {who} = %({who})s AND {is_open}{later} "
+        "ORDER BY {order} LIMIT %(limit)s) AS {name}"
+    )
+    rows = view.select(
+        TASKS,
+        half.format(who="assignee_id", is_open=IS_OPEN, later=later, order=order, name="mine")
+        + " UNION "
+        + half.format(who="agency", is_open=IS_OPEN, later=later, order=order, name="ours")
+        + f" ORDER BY {order} LIMIT %(limit)s",
+        params,
+    )
+    return [_task(row) for row in rows]
 
 
 def plan_team(view: View, plan_id: UUID) -> PlanTeam | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -358,23 +359,41 @@ class Accounts:
         address: str,
         child_id: UUID | None = None,
     ) -> None:
+        self.log_accesses(user, action, [(record_type, record_id, child_id)], address)
+
+    def log_accesses(
+        self,
+        user: User,
+        action: str,
+        records: Sequence[tuple[str, UUID, UUID | None]],
+        address: str,
+    ) -> None:
+        """Log one access to each of `records` (record type, record id, child id), in one
+        write: a page that shows a plan and its child logs both at once."""
         # Reads must not wait for a disk flush: a crash of the database server may lose the
         # last fraction of a second of this log, never a record of practice.
+        at = _now().isoformat()
+        params: dict[str, Any] = {
+            "at": at,
+            "u": str(user.user_id),
+            "n": user.name,
+            "r": user.role.value,
+            "a": action,
+            "addr": address,
+        }
+        values = []
+        for number, (record_type, record_id, child_id) in enumerate(records):
+            values.append(
+                f"(%(at)s, %(u)s, %(n)s, %(r)s, %(a)s, %(t{number})s, %(id{number})s, "
+                f"%(c{number})s, %(addr)s)"
+            )
+            params[f"t{number}"] = record_type
+            params[f"id{number}"] = str(record_id)
+            params[f"c{number}"] = str(child_id) if child_id else None
         self.db.execute_unflushed(
             "INSERT INTO access_log (at, user_id, user_name, role, action, record_type, "
-            "record_id, child_id, address) VALUES (%(at)s, %(u)s, %(n)s, %(r)s, %(a)s, %(t)s, "
-            "%(id)s, %(c)s, %(addr)s)",
-            {
-                "at": _now().isoformat(),
-                "u": str(user.user_id),
-                "n": user.name,
-                "r": user.role.value,
-                "a": action,
-                "t": record_type,
-                "id": str(record_id),
-                "c": str(child_id) if child_id else None,
-                "addr": address,
-            },
+            "record_id, child_id, address) VALUES " + ", ".join(values),
+            params,
         )
 
     def access_log(

@@ -13,6 +13,7 @@ from projections.escalations import (
     EscalationsModel,
     by_agency_pair,
     by_subject,
+    each_open_escalation,
     escalations_for_plan,
     open_by_stage,
     open_escalations,
@@ -263,6 +264,21 @@ def test_open_escalations_list_overdue_stages_first_then_the_stage_due_soonest()
     rows = open_escalations(view, date(2026, 3, 16))
     assert [r.escalation_id for r in rows] == [overdue.id, due_sooner.id, due_later.id, convened.id]
     assert [r.is_stage_overdue for r in rows] == [True, False, False, False]
+
+
+def test_the_open_list_read_a_page_at_a_time_keeps_its_order_across_pages():
+    plan = a_plan()
+    convened = raise_one(plan)
+    for day in (10, 18, 26):
+        move(convened, date(2026, 3, day))
+    escalations = [raise_one(plan, raised_on=date(2026, 3, day)) for day in (2, 2, 5, 12, 16)]
+    view = project(EscalationsModel, events_of(plan, convened, *escalations))
+    today = date(2026, 3, 16)
+
+    whole = [r.escalation_id for r in open_escalations(view, today)]
+    assert whole[-1] == convened.id  # no clock: last
+    assert [r.escalation_id for r in each_open_escalation(view, today, page=2)] == whole
+    assert [r.escalation_id for r in open_escalations(view, today, limit=2, offset=4)] == whole[4:]
 
 
 def test_a_team_sees_only_the_escalations_about_its_own_plans():

@@ -49,7 +49,7 @@ from projections.drift import (
     caseloads,
     drift_list,
 )
-from projections.escalations import EscalationRow, open_escalations
+from projections.escalations import EscalationRow, each_open_escalation
 from projections.plan_history import Known
 from web.forms import FieldError, posted
 from web.pages.shared import (
@@ -150,7 +150,7 @@ def escalation_list(
     views = views_of(engine)
     team = user.team if user.role is Role.TEAM_MANAGER else None
     sight = Sight(user, cases)
-    rows = first_visible(open_escalations(views["escalations"], today, team=team), sight)
+    rows = first_visible(each_open_escalation(views["escalations"], today, team=team), sight)
     return page(
         request,
         "escalations/list.html",

@@ -276,10 +276,9 @@ def _plan_page(
     saved: str | None,
     whole: bool = False,
 ) -> HTMLResponse:
-    context = gate.plan(plan_id, Action.VIEW_PLAN)
+    context, child_context = gate.plan_and_child(plan_id)
     plan = context.plan
     assert plan is not None
-    child_context = gate.child(plan.child_id)
     views = _views(engine)
     as_of, errors = _as_of(on, today)
     start, end = plan.icpc_on, plan.ended_on or today

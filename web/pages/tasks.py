@@ -34,7 +34,13 @@ from domain.errors import ConcurrentChangeError, DomainError, NotFoundError, Sta
 from domain.plan import ChildProtectionPlan
 from projections.base import View
 from projections.engine import ProjectionEngine
-from projections.partner_task_completion import OPEN_STATUSES, TASKS, TaskRow
+from projections.partner_task_completion import (
+    TASKS,
+    TaskKey,
+    TaskRow,
+    list_key,
+    open_tasks_for,
+)
 from projections.plan_history import Known
 from web.forms import FieldError, posted, validate
 from web.pages.shared import (
@@ -297,37 +303,12 @@ def _anchored(failed: Failed, lines: list[TaskLine]) -> Failed:
     return Failed(failed.task_id, failed.change, failed.values, errors)
 
 
-TaskKey = tuple[date, date, UUID]
-"""Where a task sits in the list: (due on, assigned on, task id)."""
-
-
-def _key(row: TaskRow) -> TaskKey:
-    return (row.due_on, row.assigned_on, row.task_id)
-
-
 def _open_tasks(view: View, user: User, after: TaskKey | None, limit: int) -> list[TaskRow]:
     """The open tasks given to the person by name or to their agency, after `after` in the
-    list's order: by due date (so the overdue come first), then date assigned; `limit` at a
-    time, so a page reads only the rows it may show."""
-    params: dict[str, Any] = {
-        "assignee_id": user.user_id,
-        "agency": user.agency,
-        "limit": limit,
-        **{f"open_{n}": status.value for n, status in enumerate(OPEN_STATUSES)},
-    }
-    statuses = ", ".join(f"%(open_{n})s" for n in range(len(OPEN_STATUSES)))
-    later = ""
-    if after is not None:
-        later = " AND (due_on, assigned_on, task_id) > (%(due_on)s, %(assigned_on)s, %(task_id)s)"
-        params.update(due_on=after[0], assigned_on=after[1], task_id=after[2])
-    rows = view.select(
-        TASKS,
-        "SELECT * FROM {tasks} WHERE (assignee_id = %(assignee_id)s OR agency = %(agency)s) "
-        f"AND status IN ({statuses}){later} "
-        "ORDER BY due_on, assigned_on, task_id LIMIT %(limit)s",
-        params,
+    list's order, `limit` at a time, so a page reads only the rows it may show."""
+    return open_tasks_for(
+        view, assignee_id=user.user_id, agency=user.agency, after=after, limit=limit
     )
-    return [TaskRow(**row) for row in rows]
 
 
 def _position_of(view: View, task_id: UUID) -> TaskKey | None:
@@ -335,7 +316,7 @@ def _position_of(view: View, task_id: UUID) -> TaskKey | None:
     rows = view.select(
         TASKS, "SELECT * FROM {tasks} WHERE task_id = %(task_id)s", {"task_id": task_id}
     )
-    return _key(TaskRow(**rows[0])) if rows else None
+    return list_key(TaskRow(**rows[0])) if rows else None
 
 
 def _first_lines(
@@ -364,7 +345,7 @@ def _first_lines(
         if len(lines) == TASKS_SHOWN or not more:
             return lines, more
         want = TASKS_SHOWN - len(lines)
-        rows = _open_tasks(view, user, _key(batch[-1]), want + 1)
+        rows = _open_tasks(view, user, list_key(batch[-1]), want + 1)
 
 
 def _line(
