@@ -25,14 +25,14 @@ import json
 import re
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from operator import itemgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -554,6 +554,27 @@ class View(RowReader, TrackingRecorder):
     ) -> list[Row]:
         """Run a read query written with `%(name)s` parameters and `{table}` placeholders (the
         read model's table names)."""
+        statement = self._statement(sql)
+        with self._reading() as cursor:
+            cursor.execute(statement.text, self._encode_params(params))
+            fetched = cursor.fetchall()
+            self._learn_names(statement, cursor)
+        return _decoded(statement, fetched, kinds)
+
+    def read(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        kinds: Mapping[str, ColumnType] | None = None,
+    ) -> Read:
+        """`query`, to run later with other reads (`fetch_together`, `run_readers`)."""
+        return Read(self, sql, params, kinds)
+
+    def read_rows(self, table: Table, sql: str, params: Mapping[str, Any] | None = None) -> Read:
+        """`select`, to run later with other reads."""
+        return Read(self, sql, params, table.kinds)
+
+    def _statement(self, sql: str) -> _Statement:
         # A query's final text and its column names are worked out once per view: pages run
         # the same few queries again and again.
         statements: dict[str, _Statement] = self.__dict__.setdefault("_statements", {})
@@ -565,32 +586,16 @@ class View(RowReader, TrackingRecorder):
             if not self.postgres:
                 text = re.sub(r"%\((\w+)\)s", r":\1", text)
             statement = statements[sql] = _Statement(text)
-        encoded = {k: _encode_param(v, self.postgres) for k, v in (params or {}).items()}
-        with self._reading() as cursor:
-            cursor.execute(statement.text, encoded)
-            fetched = cursor.fetchall()
-            names = statement.names
-            if names is None:
-                raw = getattr(cursor, "sqlite_cursor", cursor)  # the library wraps SQLite's
-                names = statement.names = [column[0] for column in raw.description or ()]
-        decode = kinds or {}
-        # Only columns whose stored form differs from their Python one are converted.
-        converters = [
-            (index, _DECODERS[decode[name]])
-            for index, name in enumerate(names)
-            if name in decode and decode[name] in _DECODERS
-        ]
-        rows = []
-        for fetched_row in fetched:
-            values = (
-                list(fetched_row.values()) if isinstance(fetched_row, dict) else list(fetched_row)
-            )
-            for index, convert in converters:
-                value = values[index]
-                if value is not None:
-                    values[index] = convert(value)
-            rows.append(dict(zip(names, values, strict=True)))
-        return rows
+        return statement
+
+    def _encode_params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        return {k: _encode_param(v, self.postgres) for k, v in (params or {}).items()}
+
+    @staticmethod
+    def _learn_names(statement: _Statement, cursor: Any) -> None:
+        if statement.names is None:
+            raw = getattr(cursor, "sqlite_cursor", cursor)  # the library wraps SQLite's
+            statement.names = [column[0] for column in raw.description or ()]
 
     def all_rows(self) -> dict[str, list[Row]]:
         """Every row of every table, ordered by key: what `projections verify` compares."""
@@ -633,6 +638,109 @@ class _Statement:
 
     text: str
     names: list[str] | None = None
+
+
+def _decoded(
+    statement: _Statement, fetched: Sequence[Any], kinds: Mapping[str, ColumnType] | None
+) -> list[Row]:
+    """Fetched rows as dicts, each column whose stored form differs from its Python one
+    converted."""
+    names = statement.names or []
+    decode = kinds or {}
+    converters = [
+        (index, _DECODERS[decode[name]])
+        for index, name in enumerate(names)
+        if name in decode and decode[name] in _DECODERS
+    ]
+    rows = []
+    for fetched_row in fetched:
+        values = list(fetched_row.values()) if isinstance(fetched_row, dict) else list(fetched_row)
+        for index, convert in converters:
+            value = values[index]
+            if value is not None:
+                values[index] = convert(value)
+        rows.append(dict(zip(names, values, strict=True)))
+    return rows
+
+
+@dataclass(frozen=True)
+class Read:
+    """One query of a view, not yet run (`View.read`)."""
+
+    view: View
+    sql: str
+    params: Mapping[str, Any] | None
+    kinds: Mapping[str, ColumnType] | None
+
+
+def fetch_together(reads: Sequence[Read]) -> list[list[Row]]:
+    """The rows of each read, in order. Reads of PostgreSQL views whose connection is held by
+    `reading_together` go to the server in one pipeline: one round trip for all of them rather
+    than one each. Any other read runs on its own."""
+    results: list[list[Row] | None] = [None] * len(reads)
+    pipelined: dict[int, list[int]] = {}
+    held = _HELD.get()
+    for number, read in enumerate(reads):
+        view = read.view
+        if isinstance(view, PostgresView) and id(view.datastore) in held:
+            pipelined.setdefault(id(view.datastore), []).append(number)
+        else:
+            results[number] = view.query(read.sql, read.params, read.kinds)
+    for datastore, numbers in pipelined.items():
+        connection = held[datastore]
+        statements = [reads[n].view._statement(reads[n].sql) for n in numbers]
+        cursors = []
+        with ExitStack() as stack:
+            with connection.pipeline():
+                for number, statement in zip(numbers, statements, strict=True):
+                    read = reads[number]
+                    cursor = stack.enter_context(connection.cursor(row_factory=tuple_row))
+                    cursor.execute(statement.text, read.view._encode_params(read.params))
+                    cursors.append(cursor)
+            for number, statement, cursor in zip(numbers, statements, cursors, strict=True):
+                fetched = cursor.fetchall()
+                View._learn_names(statement, cursor)
+                results[number] = _decoded(statement, fetched, reads[number].kinds)
+    return [rows if rows is not None else [] for rows in results]
+
+
+T = TypeVar("T")
+Reader = Generator[Sequence[Read], list[list[Row]], T]
+"""A view query that may take several reads: it yields the reads it needs next (a sequence of
+`Read`), receives their rows, and returns its answer. `run_readers` runs several at once."""
+
+
+def run_reader(reader: Reader[T]) -> T:
+    """The answer of one reader, its reads run as it asks for them."""
+    [answer] = run_readers([reader])
+    return answer  # type: ignore[no-any-return]
+
+
+def run_readers(readers: Sequence[Reader[Any]]) -> list[Any]:
+    """The answers of several readers, advanced in step: each round, the reads all of them ask
+    for are fetched together (`fetch_together`), so a page of several sections waits for the
+    database once or twice rather than once per query."""
+    answers: list[Any] = [None] * len(readers)
+    pending: dict[int, Sequence[Read]] = {}
+    for number, reader in enumerate(readers):
+        try:
+            pending[number] = next(reader)
+        except StopIteration as done:
+            answers[number] = done.value
+    while pending:
+        order = list(pending)
+        rows = fetch_together([read for n in order for read in pending[n]])
+        asked = pending
+        pending = {}
+        offset = 0
+        for number in order:
+            count = len(asked[number])
+            try:
+                pending[number] = readers[number].send(rows[offset : offset + count])
+            except StopIteration as done:
+                answers[number] = done.value
+            offset += count
+    return answers
 
 
 def _encode_param(value: Any, postgres: bool) -> Any:

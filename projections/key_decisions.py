@@ -27,7 +27,17 @@ from domain.plan import ChildProtectionPlan as Plan
 from domain.plan import KeyDecisionPoint, PlanEndReason, ReviewDecision
 from domain.timescales import FIRST_CORE_GROUP_WORKING_DAYS
 from domain.values import Actor, Dissent
-from projections.base import Changes, ReadModel, Row, Table, View, columns, topics_of
+from projections.base import (
+    Changes,
+    Reader,
+    ReadModel,
+    Row,
+    Table,
+    View,
+    columns,
+    run_reader,
+    topics_of,
+)
 
 PLAN_AGREED_WORKING_DAYS = FIRST_CORE_GROUP_WORKING_DAYS
 """A plan is expected to be agreed by the time its core group first meets: within 10 working
@@ -312,18 +322,23 @@ class KeyDecisionsModel(ReadModel):
 def decisions_for_plan(view: View, plan_id: UUID, today: date) -> list[KeyDecision]:
     """Every decision about one plan in date order, followed by the key decision points still to
     come; empty for a plan the view does not know."""
+    return run_reader(decisions_for_plan_reader(view, plan_id, today))
+
+
+def decisions_for_plan_reader(view: View, plan_id: UUID, today: date) -> Reader[list[KeyDecision]]:
+    """`decisions_for_plan`, to run with other readers (`run_readers`)."""
     params = {"plan_id": plan_id}
-    plans = view.select(PLANS, "SELECT * FROM {plans} WHERE plan_id = %(plan_id)s", params)
+    plans, decisions, oversight = yield (
+        view.read_rows(PLANS, "SELECT * FROM {plans} WHERE plan_id = %(plan_id)s", params),
+        view.read_rows(DECISIONS, "SELECT * FROM {decisions} WHERE plan_id = %(plan_id)s", params),
+        view.read_rows(
+            OVERSIGHT,
+            "SELECT * FROM {oversight} WHERE plan_id = %(plan_id)s ORDER BY recorded_on, version",
+            params,
+        ),
+    )
     if not plans:
         return []
-    decisions = view.select(
-        DECISIONS, "SELECT * FROM {decisions} WHERE plan_id = %(plan_id)s", params
-    )
-    oversight = view.select(
-        OVERSIGHT,
-        "SELECT * FROM {oversight} WHERE plan_id = %(plan_id)s ORDER BY recorded_on, version",
-        params,
-    )
     return _decisions(plans[0], decisions, oversight, today)
 
 

@@ -15,7 +15,16 @@ from uuid import UUID
 
 from domain.plan import ChildProtectionPlan as Plan
 from domain.plan import OutcomeStatus
-from projections.base import Changes, ReadModel, Table, View, columns, topics_of
+from projections.base import (
+    Changes,
+    Reader,
+    ReadModel,
+    Table,
+    View,
+    columns,
+    run_reader,
+    topics_of,
+)
 
 OUTCOMES = Table(
     "outcomes",
@@ -181,15 +190,22 @@ class OutcomeProgressModel(ReadModel):
 
 def progress_for_plan(view: View, plan_id: UUID) -> list[OutcomeProgress]:
     """Every outcome of a plan, in the order agreed, with its ratings in date order."""
-    outcomes = view.select(
-        OUTCOMES,
-        "SELECT * FROM {outcomes} WHERE plan_id = %(plan_id)s ORDER BY agreed_on, outcome_id",
-        {"plan_id": plan_id},
-    )
-    ratings = view.select(
-        RATINGS,
-        "SELECT * FROM {ratings} WHERE plan_id = %(plan_id)s ORDER BY rated_on, version",
-        {"plan_id": plan_id},
+    return run_reader(progress_for_plan_reader(view, plan_id))
+
+
+def progress_for_plan_reader(view: View, plan_id: UUID) -> Reader[list[OutcomeProgress]]:
+    """`progress_for_plan`, to run with other readers (`run_readers`)."""
+    outcomes, ratings = yield (
+        view.read_rows(
+            OUTCOMES,
+            "SELECT * FROM {outcomes} WHERE plan_id = %(plan_id)s ORDER BY agreed_on, outcome_id",
+            {"plan_id": plan_id},
+        ),
+        view.read_rows(
+            RATINGS,
+            "SELECT * FROM {ratings} WHERE plan_id = %(plan_id)s ORDER BY rated_on, version",
+            {"plan_id": plan_id},
+        ),
     )
     by_outcome: dict[UUID, list[Rating]] = {}
     for r in ratings:

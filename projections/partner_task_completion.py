@@ -23,7 +23,20 @@ from uuid import UUID
 
 from domain.agency_task import AgencyTask, TaskStatus
 from domain.plan import ChildProtectionPlan as Plan
-from projections.base import Changes, Index, ReadModel, Row, Table, View, columns, topics_of
+from projections.base import (
+    Changes,
+    Index,
+    Read,
+    Reader,
+    ReadModel,
+    Row,
+    Table,
+    View,
+    columns,
+    fetch_together,
+    run_reader,
+    topics_of,
+)
 
 OPEN_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
 IS_OPEN = "status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN_STATUSES))
@@ -314,17 +327,21 @@ def _figure_params() -> dict[str, Any]:
 
 def _days_by_group(
     view: View, group: Mapping[str, str], where: str, params: Mapping[str, Any]
-) -> dict[tuple[Any, ...], list[int]]:
+) -> Read:
     """Days from assignment to completion of every completed task, per group (`group` maps an
-    output name to its SQL expression): medians are worked out here because SQLite has none."""
+    output name to its SQL expression): medians are worked out here because SQLite has none.
+    The read; `_days` makes its rows into the lists."""
     selected = ", ".join(f"{expression} AS {name}" for name, expression in group.items())
-    rows = view.query(
+    return view.read(
         f"SELECT {selected}, t.assigned_on AS assigned_on, t.completed_on AS completed_on "
         "FROM {tasks} t LEFT JOIN {plans} p ON p.plan_id = t.plan_id "
         f"WHERE t.status = %(completed)s{where}",
         params,
         {"assigned_on": "date", "completed_on": "date"},
     )
+
+
+def _days(group: Mapping[str, str], rows: list[Row]) -> dict[tuple[Any, ...], list[int]]:
     days: dict[tuple[Any, ...], list[int]] = {}
     for row in rows:
         group_key = tuple(row[name] for name in group)
@@ -337,15 +354,19 @@ def _median(values: Iterable[int] | None) -> float | None:
     return float(median(found)) if found else None
 
 
-def _by_agency(view: View, where: str, params: dict[str, Any]) -> list[CompletionFigures]:
+def _by_agency(view: View, where: str, params: dict[str, Any]) -> Reader[list[CompletionFigures]]:
     params = {**_figure_params(), **params}
-    rows = view.query(
-        f"SELECT t.agency AS agency, {_FIGURES} "
-        "FROM {tasks} t LEFT JOIN {plans} p ON p.plan_id = t.plan_id "
-        f"WHERE 1 = 1{where} GROUP BY t.agency ORDER BY t.agency",
-        params,
+    group = {"agency": "t.agency"}
+    rows, completed = yield (
+        view.read(
+            f"SELECT t.agency AS agency, {_FIGURES} "
+            "FROM {tasks} t LEFT JOIN {plans} p ON p.plan_id = t.plan_id "
+            f"WHERE 1 = 1{where} GROUP BY t.agency ORDER BY t.agency",
+            params,
+        ),
+        _days_by_group(view, group, where, params),
     )
-    days = _days_by_group(view, {"agency": "t.agency"}, where, params)
+    days = _days(group, completed)
     return [
         _figures(row, key=row["agency"], label=row["agency"], days=days.get((row["agency"],)))
         for row in rows
@@ -371,12 +392,17 @@ def completion_by_agency(view: View, *, team: str | None = None) -> list[Complet
     """Each agency's record with the tasks plans gave it, across every plan (or those of one
     team), in agency order."""
     if team is None:
-        return _by_agency(view, "", {})
-    return _by_agency(view, " AND p.team = %(team)s", {"team": team})
+        return run_reader(_by_agency(view, "", {}))
+    return run_reader(_by_agency(view, " AND p.team = %(team)s", {"team": team}))
 
 
 def completion_by_plan(view: View, plan_id: UUID) -> list[CompletionFigures]:
     """Each agency's record within one plan: what a chair looks at before a review conference."""
+    return run_reader(completion_by_plan_reader(view, plan_id))
+
+
+def completion_by_plan_reader(view: View, plan_id: UUID) -> Reader[list[CompletionFigures]]:
+    """`completion_by_plan`, to run with other readers (`run_readers`)."""
     return _by_agency(view, " AND t.plan_id = %(plan_id)s", {"plan_id": plan_id})
 
 
@@ -389,13 +415,19 @@ def completion_by_assignee(view: View, *, agency: str | None = None) -> list[Com
     where = "" if agency is None else " AND t.agency = %(agency)s"
     params = {**_figure_params(), "agency": agency}
     who = "COALESCE(t.assignee_id, t.assignee_name)"
-    rows = view.query(
-        f"SELECT t.agency AS agency, {who} AS who, MAX(t.assignee_name) AS label, {_FIGURES} "
-        "FROM {tasks} t LEFT JOIN {plans} p ON p.plan_id = t.plan_id "
-        f"WHERE 1 = 1{where} GROUP BY t.agency, {who} ORDER BY t.agency, label, who",
-        params,
+    group = {"agency": "t.agency", "who": who}
+    rows, completed = fetch_together(
+        [
+            view.read(
+                f"SELECT t.agency AS agency, {who} AS who, MAX(t.assignee_name) AS label, "
+                f"{_FIGURES} FROM {{tasks}} t LEFT JOIN {{plans}} p ON p.plan_id = t.plan_id "
+                f"WHERE 1 = 1{where} GROUP BY t.agency, {who} ORDER BY t.agency, label, who",
+                params,
+            ),
+            _days_by_group(view, group, where, params),
+        ]
     )
-    days = _days_by_group(view, {"agency": "t.agency", "who": who}, where, params)
+    days = _days(group, completed)
     return [
         _figures(
             row,

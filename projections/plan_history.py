@@ -33,7 +33,18 @@ from domain.escalation import Escalation, EscalationKind, EscalationSubject
 from domain.plan import ChildProtectionPlan as Plan
 from domain.plan import KeyDecisionPoint, PlanEndReason, RatingOccasion, ReviewDecision
 from domain.values import Actor, CategoryOfAbuse, ParentalEngagement, Role
-from projections.base import Changes, ReadModel, Row, Table, View, columns, topics_of
+from projections.base import (
+    Changes,
+    ColumnType,
+    Reader,
+    ReadModel,
+    Row,
+    Table,
+    View,
+    columns,
+    run_reader,
+    topics_of,
+)
 
 # --- what the history holds ---------------------------------------------------------------------
 
@@ -803,6 +814,18 @@ def history(
     the latest that many of what is left (still returned in time order), so a page can show the
     most recent entries and step back with `before`.
     """
+    return run_reader(history_reader(view, plan_id, kinds=kinds, before=before, limit=limit))
+
+
+def history_reader(
+    view: View,
+    plan_id: UUID,
+    *,
+    kinds: Collection[str] | None = None,
+    before: date | None = None,
+    limit: int | None = None,
+) -> Reader[list[HistoryEntry]]:
+    """`history`, to run with other readers (`run_readers`)."""
     params: dict[str, Any] = {"plan_id": plan_id}
     sql = "SELECT * FROM {entries} WHERE plan_id = %(plan_id)s"
     if kinds is not None:
@@ -818,11 +841,12 @@ def history(
         sql += " AND occurred_on < %(before)s"
         params["before"] = before
     if limit is None:
-        rows = view.select(ENTRIES, sql + " ORDER BY occurred_on, position", params)
+        [rows] = yield (view.read_rows(ENTRIES, sql + " ORDER BY occurred_on, position", params),)
     else:
         params["limit"] = limit
         sql += " ORDER BY occurred_on DESC, position DESC LIMIT %(limit)s"
-        rows = list(reversed(view.select(ENTRIES, sql, params)))
+        [latest] = yield (view.read_rows(ENTRIES, sql, params),)
+        rows = list(reversed(latest))
     return [HistoryEntry(**row) for row in rows]
 
 
@@ -863,22 +887,27 @@ def changes_since_last_conference(view: View, plan_id: UUID) -> SinceLastConfere
     """Everything that happened after the last conference: later days, and on the conference's
     own day whatever came after it in the log. Without a conference, the whole history. One
     query: the last conference is found within it, and its columns come with every entry."""
-    rows = view.query(
-        "WITH last AS (SELECT held_on AS c_held_on, position AS c_position, kind AS c_kind "
-        "FROM {conferences} WHERE plan_id = %(plan_id)s "
-        "ORDER BY held_on DESC, position DESC LIMIT 1) "
-        "SELECT last.*, e.* FROM last LEFT JOIN {entries} e ON e.plan_id = %(plan_id)s "
-        "AND (e.occurred_on > last.c_held_on "
-        "OR (e.occurred_on = last.c_held_on AND e.position > last.c_position)) "
-        "ORDER BY e.occurred_on, e.position",
-        {"plan_id": plan_id},
-        {
-            **{c.name: c.type for c in ENTRIES.columns},
-            "c_held_on": "date",
-        },
+    return run_reader(changes_since_last_conference_reader(view, plan_id))
+
+
+def changes_since_last_conference_reader(view: View, plan_id: UUID) -> Reader[SinceLastConference]:
+    """`changes_since_last_conference`, to run with other readers (`run_readers`)."""
+    [rows] = yield (
+        view.read(
+            "WITH last AS (SELECT held_on AS c_held_on, position AS c_position, kind AS c_kind "
+            "FROM {conferences} WHERE plan_id = %(plan_id)s "
+            "ORDER BY held_on DESC, position DESC LIMIT 1) "
+            "SELECT last.*, e.* FROM last LEFT JOIN {entries} e ON e.plan_id = %(plan_id)s "
+            "AND (e.occurred_on > last.c_held_on "
+            "OR (e.occurred_on = last.c_held_on AND e.position > last.c_position)) "
+            "ORDER BY e.occurred_on, e.position",
+            {"plan_id": plan_id},
+            _SINCE_KINDS,
+        ),
     )
     if not rows:
-        return SinceLastConference(None, tuple(history(view, plan_id)))
+        whole = yield from history_reader(view, plan_id)
+        return SinceLastConference(None, tuple(whole))
     first = rows[0]
     conference = Conference(
         held_on=first["c_held_on"], kind=first["c_kind"], position=first["c_position"]
@@ -889,3 +918,6 @@ def changes_since_last_conference(view: View, plan_id: UUID) -> SinceLastConfere
         if row["position"] is not None
     )
     return SinceLastConference(conference, entries)
+
+
+_SINCE_KINDS: dict[str, ColumnType] = {**ENTRIES.kinds, "c_held_on": "date"}

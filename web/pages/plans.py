@@ -43,16 +43,16 @@ from domain.child import Child
 from domain.errors import ConcurrentChangeError, DomainError, NotFoundError, StaleVersionError
 from domain.plan import ChildProtectionPlan, OutcomeStatus
 from domain.values import MAX_SCORE, CategoryOfAbuse, ParentalEngagement, Role
-from projections.base import View, reading_together
+from projections.base import Reader, View, reading_together, run_readers
 from projections.engine import ProjectionEngine
-from projections.key_decisions import DecisionPoint, decisions_for_plan
-from projections.outcome_progress import OutcomeProgress, Rating, progress_for_plan
-from projections.partner_task_completion import completion_by_plan
+from projections.key_decisions import DecisionPoint, decisions_for_plan_reader
+from projections.outcome_progress import OutcomeProgress, Rating, progress_for_plan_reader
+from projections.partner_task_completion import completion_by_plan_reader
 from projections.plan_history import (
     KINDS,
     Known,
-    changes_since_last_conference,
-    history,
+    changes_since_last_conference_reader,
+    history_reader,
     plan_version_on,
 )
 from web.forms import FieldError, posted, validate
@@ -282,7 +282,17 @@ def _plan_page(
     views = _views(engine)
     as_of, errors = _as_of(on, today)
     start, end = plan.icpc_on, plan.ended_on or today
-    with reading_together(views.values()):  # a dozen queries, one pooled connection
+    with reading_together(views.values()):  # one pooled connection for the page's reads
+        # The sections' queries go to the database together: one round trip, not a dozen.
+        timeline, since, decisions, progress, completion = run_readers(
+            [
+                _timeline(views["plan_history"], plan_id, kinds, whole),
+                changes_since_last_conference_reader(views["plan_history"], plan_id),
+                decisions_for_plan_reader(views["key_decisions"], plan_id, today),
+                progress_for_plan_reader(views["outcome_progress"], plan_id),
+                completion_by_plan_reader(views["partner_task_completion"], plan_id),
+            ]
+        )
         sections = {
             "plan": plan,
             "child": child_context.child,
@@ -291,19 +301,16 @@ def _plan_page(
             "on": on,
             "kinds": kinds,
             "kind_labels": KIND_LABELS,
-            **_timeline(views["plan_history"], plan_id, kinds, whole),
+            **timeline,
             "conferences": _conferences(plan),
             "as_it_stood": _as_it_stood(gate.cases, views["plan_history"], plan_id, as_of),
-            "since": changes_since_last_conference(views["plan_history"], plan_id),
-            "decisions": decisions_for_plan(views["key_decisions"], plan_id, today),
+            "since": since,
+            "decisions": decisions,
             "point_names": POINT_NAMES,
             "category_names": dict(CATEGORIES),
             "engagement_names": dict(ENGAGEMENT),
-            "charts": [
-                outcome_chart(p, start, end)
-                for p in progress_for_plan(views["outcome_progress"], plan_id)
-            ],
-            "completion": completion_by_plan(views["partner_task_completion"], plan_id),
+            "charts": [outcome_chart(p, start, end) for p in progress],
+            "completion": completion,
             "may_chair": plan.is_open and _allowed(gate.user, Action.RECORD_CONFERENCE, context),
             "may_run": plan.is_open and _allowed(gate.user, Action.MANAGE_PLAN, context),
             "may_escalate": _allowed(gate.user, Action.RAISE_ESCALATION, context),
@@ -316,11 +323,11 @@ HISTORY_SHOWN = 50
 """The latest entries of the plan's history shown at first; the whole of it is a link away."""
 
 
-def _timeline(view: View, plan_id: UUID, kinds: list[str], whole: bool) -> dict[str, Any]:
+def _timeline(view: View, plan_id: UUID, kinds: list[str], whole: bool) -> Reader[dict[str, Any]]:
     """The history newest first: the latest `HISTORY_SHOWN` entries (of the kinds chosen), or
     all of them when asked for the whole history."""
     limit = None if whole else HISTORY_SHOWN + 1
-    entries = history(view, plan_id, kinds=kinds or None, limit=limit)
+    entries = yield from history_reader(view, plan_id, kinds=kinds or None, limit=limit)
     more = limit is not None and len(entries) == limit
     shown = entries[1:] if more else entries
     return {"timeline": list(reversed(shown)), "more_history": more, "whole_history": whole}
