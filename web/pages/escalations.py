@@ -49,10 +49,16 @@ from projections.drift import (
     caseloads,
     drift_list,
 )
-from projections.escalations import EscalationRow, each_open_escalation
+from projections.escalations import (
+    EscalationRow,
+    StageCount,
+    each_open_escalation,
+    open_by_stage,
+)
 from projections.plan_history import Known
 from web.forms import FieldError, posted
 from web.pages.shared import (
+    ROWS_SHOWN,
     Sight,
     check_form,
     conflict_message,
@@ -108,23 +114,16 @@ def escalation_known(escalation: Escalation) -> Known:
 # --- the list of open escalations ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StageSummary:
-    stage: int
-    stage_name: str
-    open: int
-    overdue: int
-
-
-def by_stage(rows: Iterable[EscalationRow]) -> list[StageSummary]:
-    """Open escalations at each stage (as named by the policy each was raised under)."""
+def by_stage(rows: Iterable[EscalationRow]) -> list[StageCount]:
+    """Open escalations at each stage among `rows` (stages as named by the policy each was
+    raised under)."""
     counts: dict[tuple[int, str], list[int]] = {}
     for row in rows:
         count = counts.setdefault((row.stage, row.stage_name), [0, 0])
         count[0] += 1
         count[1] += row.is_stage_overdue
     return [
-        StageSummary(stage, name, open_, overdue)
+        StageCount(stage, name, open_, overdue)
         for (stage, name), (open_, overdue) in sorted(counts.items())
     ]
 
@@ -150,13 +149,25 @@ def escalation_list(
     views = views_of(engine)
     team = user.team if user.role is Role.TEAM_MANAGER else None
     sight = Sight(user, cases)
-    rows = first_visible(each_open_escalation(views["escalations"], today, team=team), sight)
+    rows = first_visible(
+        each_open_escalation(views["escalations"], today, team=team), sight, ROWS_SHOWN
+    )
+    # A team manager sees every plan of the team, so the team's counts are theirs to see, all
+    # of them, though the list stops at its most urgent rows. Anyone else sees the escalations
+    # of the plans they work on: counted among the rows found, which are all of them unless
+    # the list is full.
+    if team is not None:
+        stages = open_by_stage(views["escalations"], today, team=team)
+    else:
+        stages = by_stage(rows)
     return page(
         request,
         "escalations/list.html",
         {
             "rows": rows,
-            "stages": by_stage(rows),
+            "stages": stages,
+            "total": sum(stage.open for stage in stages),
+            "counted_in_full": team is not None or len(rows) < ROWS_SHOWN,
             "names": plan_names(sight.streams, {row.plan_id for row in rows}),
             "team": team,
             "subjects": SUBJECT_NAMES,
