@@ -1,5 +1,5 @@
-"""The team manager's list of open escalations counts every open escalation of the team by
-stage, even where the list itself stops at the most urgent."""
+"""A team manager's lists (open escalations, plans drifting) count the whole team, by stage for
+escalations, even where the list itself stops at the most urgent rows."""
 
 from __future__ import annotations
 
@@ -38,3 +38,16 @@ def test_the_stage_counts_take_in_the_whole_team_when_the_list_shows_only_the_mo
     assert shown == [e["escalation_id"] for e in team["escalations"][:2]]
     first = client.get(f"/api/v1/escalations/{shown[0]}", headers=tracker.as_("team_manager"))
     assert first.json()["status"] == "open"
+
+
+def test_the_drift_list_says_how_many_of_the_team_s_plans_drift_when_it_shows_only_the_most(
+    tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = signed_in_pages(tracker, username_of(TEAM_MANAGERS[0]))
+    team = client.get("/api/v1/drift", headers=tracker.as_("team_manager")).json()
+    total = len(team["plans"])
+    assert total > 2, "the demo team needs several plans drifting"
+    assert f"{total} plans drifting</caption>" in client.get("/drift").text
+
+    monkeypatch.setattr("web.pages.escalations.ROWS_SHOWN", 2)
+    assert f"The 2 plans drifting most, of {total} drifting" in client.get("/drift").text

@@ -729,7 +729,8 @@ def drift(
     views = views_of(engine)
     team = user.team if user.role is Role.TEAM_MANAGER else None
     sight = Sight(user, cases)
-    drifting = first_visible(drift_list(views["drift"], today, team=team), sight)
+    candidates = drift_list(views["drift"], today, team=team)
+    drifting = first_visible(candidates, sight, ROWS_SHOWN)
     loads: list[Caseload] = (
         caseloads(views["drift"], today, team=team) if user.role is Role.TEAM_MANAGER else []
     )
@@ -738,6 +739,9 @@ def drift(
         "escalations/drift.html",
         {
             "drifting": [(d, drift_words(d)) for d in drifting],
+            # The team's plans are all a team manager's to see: the list counts them all.
+            "total": len(candidates) if team is not None else None,
+            "list_full": len(drifting) == ROWS_SHOWN,
             "names": plan_names(sight.streams, {d.plan_id for d in drifting}),
             "caseloads": loads,
             "team": team,
