@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
-from api.deps import SESSION_COOKIE, AccountsDep
+from api.deps import SESSION_COOKIE, AccountsDep, AddressDep, CasesDep, Gate
 from api.security.accounts import Session, User
 
 SIGN_IN_COOKIE = "gt_sign_in"
@@ -50,6 +50,17 @@ async def signed_in(request: Request, session: SessionDep) -> User:
 
 
 PageUser = Annotated[User, Depends(signed_in)]
+
+
+async def page_gate(
+    user: PageUser, cases: CasesDep, accounts: AccountsDep, address: AddressDep
+) -> Gate:
+    """The Gate for a page, as the API's `open_gate` is for a request: the signed-in user's
+    access to the live record, with every read logged."""
+    return Gate(user, cases, accounts, address)
+
+
+PageGateDep = Annotated[Gate, Depends(page_gate)]
 
 
 def same_origin(request: Request) -> bool:

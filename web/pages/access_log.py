@@ -7,11 +7,11 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import AccountsDep, AddressDep, CasesDep, Gate
+from api.deps import CasesDep
 from api.security.policy import Action
 from domain.child import Child
 from web.render import page
-from web.session import PageUser
+from web.session import PageGateDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,18 +19,15 @@ router = APIRouter(include_in_schema=False)
 @router.get("/access-log", response_class=HTMLResponse)
 def access_log(
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     child: str = "",
 ) -> HTMLResponse:
     """Search by the authority's child id (as on the child's record); the identity itself is not
     shown here, only who opened what and when."""
-    Gate(user, cases, accounts, address).allow(Action.VIEW_ACCESS_LOG)
+    gate.allow(Action.VIEW_ACCESS_LOG)
     la_child_id = child.strip()
-    child_id = _child_with(cases, la_child_id) if la_child_id else None
-    records = accounts.access_log(child_id=child_id, limit=500) if child_id else []
+    child_id = _child_with(gate.cases, la_child_id) if la_child_id else None
+    records = gate.accounts.access_log(child_id=child_id, limit=500) if child_id else []
     return page(
         request,
         "access_log/access_log.html",

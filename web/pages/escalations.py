@@ -21,9 +21,6 @@ from pydantic import BaseModel
 
 from api.deps import (
     READ_YOUR_WRITES_TIMEOUT,
-    AccountsDep,
-    AddressDep,
-    CasesDep,
     EngineDep,
     Gate,
     TodayDep,
@@ -72,7 +69,7 @@ from web.pages.shared import (
     views_of,
 )
 from web.render import long_date, page
-from web.session import PageUser, check_csrf
+from web.session import PageGateDep, check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -138,17 +135,14 @@ def concerning(agency: str | None, conference_decision: bool) -> str:
 @router.get("/escalations", response_class=HTMLResponse)
 def escalation_list(
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> HTMLResponse:
-    Gate(user, cases, accounts, address).allow(Action.VIEW_TEAM_LISTS)
+    gate.allow(Action.VIEW_TEAM_LISTS)
     views = views_of(engine)
-    team = user.team if user.role is Role.TEAM_MANAGER else None
-    sight = Sight(user, cases)
+    team = gate.user.team if gate.user.role is Role.TEAM_MANAGER else None
+    sight = Sight(gate.user, gate.cases)
     rows = first_visible(
         each_open_escalation(views["escalations"], today, team=team), sight, ROWS_SHOWN
     )
@@ -336,13 +330,10 @@ def _allowed(gate: Gate, action: Action, context: Context) -> bool:
 def read_escalation(
     request: Request,
     escalation_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     today: TodayDep,
 ) -> HTMLResponse:
-    return escalation_page(request, Gate(user, cases, accounts, address), today, escalation_id)
+    return escalation_page(request, gate, today, escalation_id)
 
 
 Change = Callable[[Escalation], object]
@@ -469,17 +460,14 @@ def _agreed_action(data: dict[str, Any], by: Actor) -> tuple[Change | None, list
 async def record_contact(
     request: Request,
     escalation_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> Response:
     return await change_escalation(
         request,
         escalation_id,
-        Gate(user, cases, accounts, address),
+        gate,
         engine,
         today,
         EscalationForm("contact", Action.PROGRESS_ESCALATION, "contacted_on"),
@@ -495,17 +483,14 @@ async def record_contact(
 async def agree_actions(
     request: Request,
     escalation_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> Response:
     return await change_escalation(
         request,
         escalation_id,
-        Gate(user, cases, accounts, address),
+        gate,
         engine,
         today,
         EscalationForm("actions", Action.PROGRESS_ESCALATION, "agreed_on"),
@@ -517,17 +502,14 @@ async def agree_actions(
 async def move_to_next_stage(
     request: Request,
     escalation_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> Response:
     return await change_escalation(
         request,
         escalation_id,
-        Gate(user, cases, accounts, address),
+        gate,
         engine,
         today,
         EscalationForm("next-stage", Action.DECIDE_ESCALATION, "moved_on"),
@@ -543,17 +525,14 @@ async def move_to_next_stage(
 async def resolve_escalation(
     request: Request,
     escalation_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> Response:
     return await change_escalation(
         request,
         escalation_id,
-        Gate(user, cases, accounts, address),
+        gate,
         engine,
         today,
         EscalationForm("resolve", Action.DECIDE_ESCALATION, "resolved_on"),
@@ -569,17 +548,14 @@ async def resolve_escalation(
 async def withdraw_escalation(
     request: Request,
     escalation_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> Response:
     return await change_escalation(
         request,
         escalation_id,
-        Gate(user, cases, accounts, address),
+        gate,
         engine,
         today,
         EscalationForm("withdraw", Action.DECIDE_ESCALATION, "withdrawn_on"),
@@ -634,15 +610,12 @@ def raise_page(
 def raise_escalation_form(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     today: TodayDep,
 ) -> HTMLResponse:
     kind = (
         EscalationKind.PRACTICE_ALERT
-        if user.role is Role.CONFERENCE_CHAIR
+        if gate.user.role is Role.CONFERENCE_CHAIR
         else EscalationKind.PROFESSIONAL_DISAGREEMENT
     )
     form = {
@@ -650,23 +623,19 @@ def raise_escalation_form(
         "concerning_conference_decision": "false",
         "raised_on": today.isoformat(),
     }
-    return raise_page(request, Gate(user, cases, accounts, address), plan_id, today, form)
+    return raise_page(request, gate, plan_id, today, form)
 
 
 @router.post("/plans/{plan_id}/escalations/new")
 async def raise_escalation(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> Response:
     data = await posted(request)
     check_csrf(request, data.get("csrf_token"))
-    gate = Gate(user, cases, accounts, address)
     gate.plan(plan_id, Action.RAISE_ESCALATION)
     body, errors = check_form(
         RaiseEscalation, data, RAISE_LABELS, ("kind", "subject", "concerning_conference_decision")
@@ -675,8 +644,8 @@ async def raise_escalation(
         return raise_page(request, gate, plan_id, today, data, errors, 400)
     escalation_id = uuid4()
     try:
-        saved = cases.raise_escalation(
-            escalation_id=escalation_id, plan_id=plan_id, by=user.actor, **body.model_dump()
+        saved = gate.cases.raise_escalation(
+            escalation_id=escalation_id, plan_id=plan_id, by=gate.user.actor, **body.model_dump()
         )
     except DomainError as error:
         problem = [FieldError("concerning_agency", error.detail)]
@@ -718,21 +687,18 @@ def drift_words(drift: PlanDrift) -> list[str]:
 @router.get("/drift", response_class=HTMLResponse)
 def drift(
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> HTMLResponse:
-    Gate(user, cases, accounts, address).allow(Action.VIEW_TEAM_LISTS)
+    gate.allow(Action.VIEW_TEAM_LISTS)
     views = views_of(engine)
-    team = user.team if user.role is Role.TEAM_MANAGER else None
-    sight = Sight(user, cases)
+    team = gate.user.team if gate.user.role is Role.TEAM_MANAGER else None
+    sight = Sight(gate.user, gate.cases)
     candidates = drift_list(views["drift"], today, team=team)
     drifting = first_visible(candidates, sight, ROWS_SHOWN)
     loads: list[Caseload] = (
-        caseloads(views["drift"], today, team=team) if user.role is Role.TEAM_MANAGER else []
+        caseloads(views["drift"], today, team=team) if gate.user.role is Role.TEAM_MANAGER else []
     )
     return page(
         request,
@@ -745,6 +711,6 @@ def drift(
             "names": plan_names(sight.streams, {d.plan_id for d in drifting}),
             "caseloads": loads,
             "team": team,
-            "is_manager": user.role is Role.TEAM_MANAGER,
+            "is_manager": gate.user.role is Role.TEAM_MANAGER,
         },
     )

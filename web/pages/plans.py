@@ -21,8 +21,6 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
     READ_YOUR_WRITES_TIMEOUT,
-    AccountsDep,
-    AddressDep,
     CasesDep,
     EngineDep,
     Gate,
@@ -65,7 +63,7 @@ from web.pages.shared import (
     visible_plan_ids,
 )
 from web.render import long_date, page
-from web.session import PageUser, check_csrf
+from web.session import PageGateDep, PageUser, check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -243,11 +241,8 @@ class PlanAsAt:
 def plan_page(
     plan_id: str,
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
+    gate: PageGateDep,
     engine: EngineDep,
-    accounts: AccountsDep,
-    address: AddressDep,
     today: TodayDep,
     kind: Annotated[list[str] | None, Query()] = None,
     on: str = "",
@@ -257,7 +252,6 @@ def plan_page(
     found = parse_id(plan_id)
     if found is None:
         return not_found(request)
-    gate = Gate(user, cases, accounts, address)
     choice = [k for k in KINDS if k in (kind or ())]
     whole = shown == "all"
     return guarded(
@@ -467,16 +461,12 @@ def _plan_for_form(gate: Gate, plan_id: UUID) -> tuple[ChildProtectionPlan, Chil
 def review_conference_form(
     plan_id: str,
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     today: TodayDep,
 ) -> Response:
     found = parse_id(plan_id)
     if found is None:
         return not_found(request)
-    gate = Gate(user, cases, accounts, address)
 
     def render() -> Response:
         plan, child = _plan_for_form(gate, found)
@@ -494,18 +484,14 @@ def review_conference_form(
 async def record_review_conference(
     plan_id: str,
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
+    gate: PageGateDep,
     engine: EngineDep,
-    accounts: AccountsDep,
-    address: AddressDep,
 ) -> Response:
     data = await posted(request)
     check_csrf(request, data.get("csrf_token"))
     found = parse_id(plan_id)
     if found is None:
         return not_found(request)
-    gate = Gate(user, cases, accounts, address)
     return await run_in_threadpool(
         guarded, request, lambda: _record_review(request, gate, engine, found, data)
     )
@@ -677,16 +663,12 @@ def _saved(engine: ProjectionEngine, saved: Saved, to: str) -> RedirectResponse:
 def letter_of_concern_form(
     plan_id: str,
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     today: TodayDep,
 ) -> Response:
     found = parse_id(plan_id)
     if found is None:
         return not_found(request)
-    gate = Gate(user, cases, accounts, address)
 
     def render() -> Response:
         plan, child = _plan_for_form(gate, found)
@@ -699,18 +681,14 @@ def letter_of_concern_form(
 async def send_letter_of_concern(
     plan_id: str,
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
+    gate: PageGateDep,
     engine: EngineDep,
-    accounts: AccountsDep,
-    address: AddressDep,
 ) -> Response:
     data = await posted(request)
     check_csrf(request, data.get("csrf_token"))
     found = parse_id(plan_id)
     if found is None:
         return not_found(request)
-    gate = Gate(user, cases, accounts, address)
     return await run_in_threadpool(
         guarded, request, lambda: _send_letter(request, gate, engine, found, data)
     )
@@ -774,21 +752,17 @@ def _letter_problem(error: DomainError) -> tuple[str, str]:
 def initial_conference_form(
     child_id: str,
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     today: TodayDep,
 ) -> Response:
     found = parse_id(child_id)
     if found is None:
         return not_found(request)
-    gate = Gate(user, cases, accounts, address)
 
     def render() -> Response:
         child = _child_for_form(gate, found)
         values = {"icpc_on": today.isoformat()}
-        return _initial_page(request, accounts, child, values, [])
+        return _initial_page(request, gate.accounts, child, values, [])
 
     return guarded(request, render)
 
@@ -797,18 +771,14 @@ def initial_conference_form(
 async def record_initial_conference(
     child_id: str,
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
+    gate: PageGateDep,
     engine: EngineDep,
-    accounts: AccountsDep,
-    address: AddressDep,
 ) -> Response:
     data = await posted(request)
     check_csrf(request, data.get("csrf_token"))
     found = parse_id(child_id)
     if found is None:
         return not_found(request)
-    gate = Gate(user, cases, accounts, address)
     return await run_in_threadpool(
         guarded, request, lambda: _record_initial(request, gate, engine, found, data)
     )

@@ -22,9 +22,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import (
     READ_YOUR_WRITES_TIMEOUT,
-    AccountsDep,
-    AddressDep,
-    CasesDep,
     EngineDep,
     Gate,
     TodayDep,
@@ -58,7 +55,7 @@ from web.pages.shared import (
     version_of,
 )
 from web.render import long_date, page
-from web.session import PageUser, check_csrf
+from web.session import PageGateDep, check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -181,38 +178,33 @@ def _outcome_page(
 def agree_outcome_form(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
 ) -> HTMLResponse:
-    return _outcome_page(request, Gate(user, cases, accounts, address), plan_id, {})
+    return _outcome_page(request, gate, plan_id, {})
 
 
 @router.post("/plans/{plan_id}/outcomes/new")
 async def agree_outcome(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
 ) -> Response:
     data = await posted(request)
     check_csrf(request, data.get("csrf_token"))
-    gate = Gate(user, cases, accounts, address)
     plan = _plan_of(gate.plan(plan_id, Action.MANAGE_PLAN))
     body, errors = check_form(AgreeOutcome, data, OUTCOME_LABELS)
-    version, stale, status = _version_check(data, plan.version, "plan", cases, plan_id, "wording")
+    version, stale, status = _version_check(
+        data, plan.version, "plan", gate.cases, plan_id, "wording"
+    )
     if body is None or version is None or stale:
         return _outcome_page(request, gate, plan_id, data, [*stale, *errors], status)
     outcome_id = _new_outcome_id(plan_id, version)
     saved, errors, status = _save_plan_change(
-        cases,
+        gate.cases,
         plan_id,
         version,
-        lambda p: p.agree_outcome(by=user.actor, outcome_id=outcome_id, **body.model_dump()),
+        lambda p: p.agree_outcome(by=gate.user.actor, outcome_id=outcome_id, **body.model_dump()),
         "wording",
     )
     if saved is None:
@@ -256,39 +248,34 @@ def _agreement_page(
 def agree_plan_form(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     today: TodayDep,
 ) -> HTMLResponse:
     form = {"agreed_on": today.isoformat()}
-    return _agreement_page(request, Gate(user, cases, accounts, address), plan_id, form)
+    return _agreement_page(request, gate, plan_id, form)
 
 
 @router.post("/plans/{plan_id}/agreement")
 async def agree_plan(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
 ) -> Response:
     data = await posted(request)
     check_csrf(request, data.get("csrf_token"))
-    gate = Gate(user, cases, accounts, address)
     plan = _plan_of(gate.plan(plan_id, Action.MANAGE_PLAN))
     body, errors = check_form(AgreePlan, data, AGREEMENT_LABELS)
-    version, stale, status = _version_check(data, plan.version, "plan", cases, plan_id, "agreed_on")
+    version, stale, status = _version_check(
+        data, plan.version, "plan", gate.cases, plan_id, "agreed_on"
+    )
     if body is None or version is None or stale:
         return _agreement_page(request, gate, plan_id, data, [*stale, *errors], status)
     saved, errors, status = _save_plan_change(
-        cases,
+        gate.cases,
         plan_id,
         version,
-        lambda p: p.agree(by=user.actor, **body.model_dump()),
+        lambda p: p.agree(by=gate.user.actor, **body.model_dump()),
         "agreed_on",
     )
     if saved is None:
@@ -342,12 +329,9 @@ def _task_page(
 def assign_task_form(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
 ) -> HTMLResponse:
-    return _task_page(request, Gate(user, cases, accounts, address), plan_id, {})
+    return _task_page(request, gate, plan_id, {})
 
 
 def _assignee(data: dict[str, Any], group: CoreGroup) -> tuple[dict[str, Any], list[FieldError]]:
@@ -375,16 +359,12 @@ def _assignee(data: dict[str, Any], group: CoreGroup) -> tuple[dict[str, Any], l
 async def assign_task(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> Response:
     data = await posted(request)
     check_csrf(request, data.get("csrf_token"))
-    gate = Gate(user, cases, accounts, address)
     group = _core_group_of(gate.plan(plan_id, Action.ASSIGN_TASK))
     who, errors = _assignee(data, group)
     fields = {
@@ -399,8 +379,8 @@ async def assign_task(
     if body is None or errors:
         return _task_page(request, gate, plan_id, data, errors, 400)
     try:
-        saved = cases.assign_task(
-            task_id=uuid4(), plan_id=plan_id, by=user.actor, **body.model_dump()
+        saved = gate.cases.assign_task(
+            task_id=uuid4(), plan_id=plan_id, by=gate.user.actor, **body.model_dump()
         )
     except DomainError as error:
         problem = [FieldError("outcome_id", error.detail)]
@@ -495,14 +475,10 @@ def _core_group_page(
 def core_group(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     today: TodayDep,
 ) -> HTMLResponse:
-    gate = Gate(user, cases, accounts, address)
-    return _core_group_page(request, gate, accounts, plan_id, today)
+    return _core_group_page(request, gate, gate.accounts, plan_id, today)
 
 
 CoreGroupChange = Callable[[CoreGroup], object]
@@ -561,17 +537,14 @@ async def _change_core_group(
 async def add_member(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> Response:
     def build(
         data: dict[str, Any], group: CoreGroup
     ) -> tuple[CoreGroupChange | None, list[FieldError]]:
-        chosen = {str(u.user_id): u for u in _candidates(accounts, group)}
+        chosen = {str(u.user_id): u for u in _candidates(gate.accounts, group)}
         joining = chosen.get(str(data.get("member_id", "")))
         fields = {
             "role_title": data.get("role_title", ""),
@@ -588,13 +561,13 @@ async def add_member(
             ]
         if body is None or errors:
             return None, errors
-        return (lambda g: g.add_member(by=user.actor, **body.model_dump())), []
+        return (lambda g: g.add_member(by=gate.user.actor, **body.model_dump())), []
 
     return await _change_core_group(
         request,
         plan_id,
-        Gate(user, cases, accounts, address),
-        accounts,
+        gate,
+        gate.accounts,
         engine,
         today,
         "add",
@@ -609,10 +582,7 @@ async def remove_member(
     request: Request,
     plan_id: UUID,
     member_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> Response:
@@ -623,14 +593,14 @@ async def remove_member(
         if body is None:
             return None, errors
         return (
-            lambda g: g.remove_member(by=user.actor, member_id=member_id, **body.model_dump())
+            lambda g: g.remove_member(by=gate.user.actor, member_id=member_id, **body.model_dump())
         ), []
 
     return await _change_core_group(
         request,
         plan_id,
-        Gate(user, cases, accounts, address),
-        accounts,
+        gate,
+        gate.accounts,
         engine,
         today,
         f"remove-{member_id}",
@@ -645,10 +615,7 @@ async def remove_member(
 async def schedule_meeting(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
     today: TodayDep,
 ) -> Response:
@@ -661,14 +628,16 @@ async def schedule_meeting(
             return None, errors
         meeting_id = _new_meeting_id(group.id, version)
         return (
-            lambda g: g.schedule_meeting(by=user.actor, meeting_id=meeting_id, **body.model_dump())
+            lambda g: g.schedule_meeting(
+                by=gate.user.actor, meeting_id=meeting_id, **body.model_dump()
+            )
         ), []
 
     return await _change_core_group(
         request,
         plan_id,
-        Gate(user, cases, accounts, address),
-        accounts,
+        gate,
+        gate.accounts,
         engine,
         today,
         "schedule",
@@ -742,13 +711,9 @@ def _meeting_page(
 def record_meeting_form(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     today: TodayDep,
 ) -> HTMLResponse:
-    gate = Gate(user, cases, accounts, address)
     group = _core_group_of(gate.plan(plan_id, Action.MANAGE_CORE_GROUP))
     scheduled = _scheduled(group)
     form = {
@@ -803,15 +768,11 @@ def _ratings(
 async def record_meeting(
     request: Request,
     plan_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
     engine: EngineDep,
 ) -> Response:
     data = await posted(request)
     check_csrf(request, data.get("csrf_token"))
-    gate = Gate(user, cases, accounts, address)
     context = gate.plan(plan_id, Action.MANAGE_CORE_GROUP)
     plan, group = _plan_of(context), _core_group_of(context)
     attendance, attendance_errors = _attendance(data, group)
@@ -826,7 +787,7 @@ async def record_meeting(
     body, errors = check_form(RecordMeetingHeld, fields, MEETING_LABELS, ("parental_engagement",))
     errors = [*errors, *attendance_errors, *rating_errors]
     version, stale, status = _version_check(
-        data, group.version, "core group", cases, group.id, "held_on"
+        data, group.version, "core group", gate.cases, group.id, "held_on"
     )
     choice = str(data.get("meeting", NOT_SCHEDULED))
     scheduled = choice in {meeting_id for _, meeting_id in _scheduled(group)}
@@ -836,10 +797,10 @@ async def record_meeting(
         return _meeting_page(request, gate, plan_id, data, [*stale, *errors], status)
     meeting_id = UUID(choice) if scheduled else _new_meeting_id(group.id, version)
     try:
-        saved = cases.record_core_group_meeting(
+        saved = gate.cases.record_core_group_meeting(
             core_group_id=group.id,
             meeting_id=meeting_id,
-            by=user.actor,
+            by=gate.user.actor,
             held_on=body.held_on,
             attendance=body.attendance_record(),
             summary=body.summary,
@@ -848,7 +809,7 @@ async def record_meeting(
             expected_version=version,
         )
     except (StaleVersionError, ConcurrentChangeError):
-        message = conflict_message("core group", cases, group.id, version)
+        message = conflict_message("core group", gate.cases, group.id, version)
         return _meeting_page(request, gate, plan_id, data, [FieldError("held_on", message)], 409)
     except DomainError as error:
         problem = [FieldError("held_on", error.detail)]
@@ -888,38 +849,32 @@ def _child_form_page(
 @router.get("/children/new", response_class=HTMLResponse)
 def register_child_form(
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
 ) -> HTMLResponse:
-    Gate(user, cases, accounts, address).allow(Action.REGISTER_CHILD)
+    gate.allow(Action.REGISTER_CHILD)
     return _child_form_page(request, {})
 
 
 @router.post("/children/new")
 async def register_child(
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
 ) -> Response:
     data = await posted(request)
     check_csrf(request, data.get("csrf_token"))
-    Gate(user, cases, accounts, address).allow(Action.REGISTER_CHILD)
+    gate.allow(Action.REGISTER_CHILD)
     body, errors = check_form(RegisterChild, data, CHILD_LABELS, ("gender",))
     if body is None:
         return _child_form_page(request, data, errors, 400)
     child_id = uuid4()
     try:
-        cases.register_child(
-            child_id=child_id, by=user.actor, details=ChildDetails(**body.model_dump())
+        gate.cases.register_child(
+            child_id=child_id, by=gate.user.actor, details=ChildDetails(**body.model_dump())
         )
     except DomainError as error:
         problem = [FieldError("date_of_birth", error.detail)]
         return _child_form_page(request, data, problem, domain_error_status(error))
-    if user.role is Role.CONFERENCE_CHAIR:
+    if gate.user.role is Role.CONFERENCE_CHAIR:
         return RedirectResponse(f"/children/{child_id}/initial-conference", status_code=303)
     return RedirectResponse(f"/children/{child_id}", status_code=303)
 
@@ -928,19 +883,15 @@ async def register_child(
 def read_child(
     request: Request,
     child_id: UUID,
-    user: PageUser,
-    cases: CasesDep,
-    accounts: AccountsDep,
-    address: AddressDep,
+    gate: PageGateDep,
 ) -> HTMLResponse:
-    gate = Gate(user, cases, accounts, address)
     context = gate.child(child_id)
     child = context.child
     assert child is not None
     visible = {plan.id for plan, group in context.child_plans if gate.sees(plan, group)}
     may_start = (
         child.open_protection_plan is None
-        and decide(user, Action.START_PLAN, context) is Decision.ALLOW
+        and decide(gate.user, Action.START_PLAN, context) is Decision.ALLOW
     )
     return page(
         request,

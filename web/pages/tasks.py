@@ -15,8 +15,6 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
     READ_YOUR_WRITES_TIMEOUT,
-    AccountsDep,
-    AddressDep,
     CasesDep,
     EngineDep,
     Gate,
@@ -52,7 +50,7 @@ from web.pages.shared import (
     register_candidates,
 )
 from web.render import page
-from web.session import PageUser, check_csrf
+from web.session import PageGateDep, PageUser, check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -381,19 +379,15 @@ async def change_task(
     task_id: UUID,
     change: str,
     request: Request,
-    user: PageUser,
-    cases: CasesDep,
+    gate: PageGateDep,
     engine: EngineDep,
-    accounts: AccountsDep,
-    address: AddressDep,
     today: TodayDep,
 ) -> Response:
     data = await posted(request)
     check_csrf(request, data.get("csrf_token"))
     if change not in CHANGES:
         return not_found(request)
-    screen = MyTasks(request, user, cases, engine, today)
-    gate = Gate(user, cases, accounts, address)
+    screen = MyTasks(request, gate.user, gate.cases, engine, today)
     return await run_in_threadpool(_change, screen, gate, task_id, change, data)
 
 
