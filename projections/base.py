@@ -630,6 +630,8 @@ def apply_together(batch: Sequence[tuple[View, Changes]], tracking: Tracking) ->
 
 
 MAX_STATEMENTS = 1024
+"""Read queries whose text a view keeps; past this (queries written with a varying number of
+parameters) it starts again."""
 
 
 @dataclass
