@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from api.security.accounts import User
 from domain.values import Role
@@ -44,6 +45,10 @@ def _long_date(value: date) -> str:
 templates.env.filters["long_date"] = long_date
 
 
+CSRF_FIELD = Markup('<input type="hidden" name="csrf_token" value="{}">')
+"""The synchronizer token's field (`format` escapes the token)."""
+
+
 def page(
     request: Request,
     template: str,
@@ -52,12 +57,14 @@ def page(
 ) -> HTMLResponse:
     session = getattr(request.state, "session", None)
     user: User | None = session.user if session else None
+    token = session.csrf_token if session else ""
     return templates.TemplateResponse(
         request,
         template,
         {
             "user": user,
-            "csrf_token": session.csrf_token if session else "",
+            # Every form of the page carries this one field, built once rather than per form.
+            "csrf_field": CSRF_FIELD.format(token),
             "navigation": NAVIGATION.get(user.role, ()) if user else (),
             "current_path": request.url.path,
             **(context or {}),
