@@ -22,10 +22,32 @@ from domain.plan import (
     RatingOccasion,
     ReviewDecision,
 )
-from domain.values import CategoryOfAbuse, Dissent, ParentalEngagement, Role
+from domain.values import Actor, CategoryOfAbuse, Dissent, ParentalEngagement, Role
 from tests.builders import a_chair, a_conference_decision, a_practitioner, an_actor, child_details
 
 CANARY_NAME = "Zebedee-Canary-Quixotic"
+
+
+def a_started_plan(cases: CaseRecord, worker: Actor | None = None) -> tuple[UUID, UUID, UUID]:
+    """A newly registered child's plan, started at an initial conference with `worker` as the
+    lead social worker: (child id, plan id, core group id)."""
+    worker = worker or an_actor()
+    child_id, plan_id, group_id = uuid4(), uuid4(), uuid4()
+    cases.register_child(child_id=child_id, by=worker, details=child_details())
+    cases.start_plan(
+        plan_id=plan_id,
+        core_group_id=group_id,
+        by=a_chair(),
+        child_id=child_id,
+        icpc_on=date(2026, 3, 2),
+        strategy_discussion_on=None,
+        category=CategoryOfAbuse.NEGLECT,
+        decision=a_conference_decision(),
+        lead_social_worker_id=worker.user_id,
+        lead_social_worker_name=worker.name,
+        team="Team",
+    )
+    return child_id, plan_id, group_id
 
 
 @dataclass(frozen=True)

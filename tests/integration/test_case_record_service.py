@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -12,10 +12,10 @@ from domain.child import Child
 from domain.core_group import CoreGroup
 from domain.errors import DuplicateRecordError, NotFoundError, StaleVersionError
 from domain.plan import ChildProtectionPlan, PlanEndReason
-from domain.values import CategoryOfAbuse
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record
-from tests.builders import a_chair, a_conference_decision, an_actor, child_details
+from tests.builders import an_actor, child_details
+from tests.scenarios import a_started_plan
 
 WORKER = an_actor()
 
@@ -27,23 +27,8 @@ def cases(tmp_path):
     record.close()
 
 
-def started(cases: CaseRecord):
-    child_id, plan_id, group_id = uuid4(), uuid4(), uuid4()
-    cases.register_child(child_id=child_id, by=WORKER, details=child_details())
-    cases.start_plan(
-        plan_id=plan_id,
-        core_group_id=group_id,
-        by=a_chair(),
-        child_id=child_id,
-        icpc_on=date(2026, 3, 2),
-        strategy_discussion_on=None,
-        category=CategoryOfAbuse.NEGLECT,
-        decision=a_conference_decision(),
-        lead_social_worker_id=WORKER.user_id,
-        lead_social_worker_name=WORKER.name,
-        team="Team",
-    )
-    return child_id, plan_id, group_id
+def started(cases: CaseRecord) -> tuple[UUID, UUID, UUID]:
+    return a_started_plan(cases, WORKER)
 
 
 def test_a_record_that_does_not_exist_is_not_found(cases):

@@ -21,6 +21,7 @@ from domain.values import CategoryOfAbuse
 from goldenthread.wiring import build_case_record
 from tests.builders import a_chair, a_conference_decision, an_actor, child_details
 from tests.integration.backends import settings_for
+from tests.scenarios import a_started_plan
 
 pytestmark = pytest.mark.postgres
 
@@ -73,23 +74,7 @@ def _run_together(
 
 
 def _started_plan(cases: CaseRecord) -> UUID:
-    child_id, plan_id = uuid4(), uuid4()
-    worker = an_actor()
-    cases.register_child(child_id=child_id, by=worker, details=child_details())
-    cases.start_plan(
-        plan_id=plan_id,
-        core_group_id=uuid4(),
-        by=a_chair(),
-        child_id=child_id,
-        icpc_on=date(2026, 3, 2),
-        strategy_discussion_on=None,
-        category=CategoryOfAbuse.NEGLECT,
-        decision=a_conference_decision(),
-        lead_social_worker_id=worker.user_id,
-        lead_social_worker_name=worker.name,
-        team="Team",
-    )
-    return plan_id
+    return a_started_plan(cases)[1]
 
 
 def _agree(outcome_id: UUID) -> Callable[[ChildProtectionPlan], None]:

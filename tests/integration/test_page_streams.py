@@ -4,7 +4,7 @@ backends, even when another process has changed them since they were cached."""
 from __future__ import annotations
 
 from datetime import date
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -13,10 +13,10 @@ from api.streams import Streams
 from domain.application import CaseRecord
 from domain.core_group import CoreGroup
 from domain.plan import ChildProtectionPlan
-from domain.values import CategoryOfAbuse
 from goldenthread.wiring import build_case_record
-from tests.builders import a_chair, a_conference_decision, an_actor, child_details
+from tests.builders import an_actor
 from tests.integration.backends import settings_for
+from tests.scenarios import a_started_plan
 
 WORKER = an_actor()
 
@@ -27,23 +27,8 @@ def settings(request, tmp_path):
     return settings_for(request.param, tmp_path, postgres, cipher=False)
 
 
-def started(cases: CaseRecord) -> tuple[str, object, object]:
-    child_id, plan_id, group_id = uuid4(), uuid4(), uuid4()
-    cases.register_child(child_id=child_id, by=WORKER, details=child_details())
-    cases.start_plan(
-        plan_id=plan_id,
-        core_group_id=group_id,
-        by=a_chair(),
-        child_id=child_id,
-        icpc_on=date(2026, 3, 2),
-        strategy_discussion_on=None,
-        category=CategoryOfAbuse.NEGLECT,
-        decision=a_conference_decision(),
-        lead_social_worker_id=WORKER.user_id,
-        lead_social_worker_name=WORKER.name,
-        team="Team",
-    )
-    return child_id, plan_id, group_id
+def started(cases: CaseRecord) -> tuple[UUID, UUID, UUID]:
+    return a_started_plan(cases, WORKER)
 
 
 def visited(cases: CaseRecord, plan_id, times: int) -> None:

@@ -423,7 +423,6 @@ def _meetings_held(cases: CaseRecord, core_group_id: UUID) -> dict[str, CoreGrou
 def _core_group_page(
     request: Request,
     gate: Gate,
-    accounts: Accounts,
     plan_id: UUID,
     today: date,
     *,
@@ -435,7 +434,7 @@ def _core_group_page(
     context = gate.plan(plan_id, Action.VIEW_PLAN)
     group = _core_group_of(context)
     may_manage = decide(gate.user, Action.MANAGE_CORE_GROUP, context) is Decision.ALLOW
-    candidates = _candidates(accounts, group) if may_manage else []
+    candidates = _candidates(gate.accounts, group) if may_manage else []
     role_names = {
         Role.AGENCY_PRACTITIONER: "partner agency",
         Role.SOCIAL_WORKER: "social worker",
@@ -478,7 +477,7 @@ def core_group(
     gate: PageGateDep,
     today: TodayDep,
 ) -> HTMLResponse:
-    return _core_group_page(request, gate, gate.accounts, plan_id, today)
+    return _core_group_page(request, gate, plan_id, today)
 
 
 CoreGroupChange = Callable[[CoreGroup], object]
@@ -488,7 +487,6 @@ async def _change_core_group(
     request: Request,
     plan_id: UUID,
     gate: Gate,
-    accounts: Accounts,
     engine: Any,
     today: date,
     form_name: str,
@@ -511,7 +509,6 @@ async def _change_core_group(
         return _core_group_page(
             request,
             gate,
-            accounts,
             plan_id,
             today,
             failed=form_name,
@@ -567,7 +564,6 @@ async def add_member(
         request,
         plan_id,
         gate,
-        gate.accounts,
         engine,
         today,
         "add",
@@ -600,7 +596,6 @@ async def remove_member(
         request,
         plan_id,
         gate,
-        gate.accounts,
         engine,
         today,
         f"remove-{member_id}",
@@ -637,7 +632,6 @@ async def schedule_meeting(
         request,
         plan_id,
         gate,
-        gate.accounts,
         engine,
         today,
         "schedule",
