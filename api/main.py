@@ -100,9 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def api_docs(request: Request) -> HTMLResponse:
         return templates.TemplateResponse(request, "api_docs.html")
 
-    for router in ROUTERS:
-        app.include_router(router)
+    for api_router in ROUTERS:
+        app.include_router(api_router)
     page_errors.install(app)
-    for router in PAGE_ROUTERS:
-        app.include_router(router)
+    for page_router in PAGE_ROUTERS:
+        app.include_router(page_router)
     return app

@@ -17,6 +17,9 @@ from domain.values import Role
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
+# Templates change only with a new release, which restarts the server: no need to look at each
+# template file's time again every time a page includes it.
+templates.env.auto_reload = False
 
 NAVIGATION: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.AGENCY_PRACTITIONER: (("My tasks", "/my-tasks"), ("My plans", "/plans")),
@@ -42,7 +45,21 @@ def _long_date(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+@lru_cache(maxsize=1024)
+def words(value: str) -> str:
+    """A stored code as words: "team_manager" is "team manager"."""
+    return value.replace("_", " ")
+
+
+def static(path: str) -> str:
+    """The address of a file under web/static (the same on every page, so not worked out from
+    the routes each time)."""
+    return f"/static/{path}"
+
+
+templates.env.globals["static"] = static
 templates.env.filters["long_date"] = long_date
+templates.env.filters["words"] = words
 
 
 CSRF_FIELD = Markup('<input type="hidden" name="csrf_token" value="{}">')

@@ -11,17 +11,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from api.deps import GateDep, TodayDep
 from api.problems import PROBLEM_RESPONSES, ApiProblemError
+from api.routing import ApiRouter
 from api.schemas.analytics import CohortFiguresOut, CohortQuery
 from api.schemas.common import Day
 from api.security.policy import Action
 from api.views_dep import LAG_RESPONSE, Views, ViewsDep
 from projections.cohort import Breakdown, CohortModel, CohortStatus, cohort_figures
 
-router = APIRouter(
+router = ApiRouter(
     prefix="/api/v1/analytics",
     tags=["analytics"],
     responses={**PROBLEM_RESPONSES, **LAG_RESPONSE},

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from api.deps import AccountsDep, AddressDep, GateDep, UserDep
 from api.problems import PROBLEM_RESPONSES, ApiProblemError
+from api.routing import ApiRouter
 from api.schemas.auth import AccessRecordOut, Me, SignIn, Token
 from api.security.accounts import ThrottledError
 from api.security.policy import Action
 
-router = APIRouter(prefix="/api/v1", tags=["sign-in"], responses=PROBLEM_RESPONSES)
+router = ApiRouter(prefix="/api/v1", tags=["sign-in"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("/auth/token", response_model=Token)

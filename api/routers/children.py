@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from api.deps import CasesDep, GateDep, etag
 from api.idempotency import IdempotencyDep
 from api.problems import PROBLEM_RESPONSES
+from api.routing import ApiRouter
 from api.schemas.common import Created
 from api.schemas.plans import ChildOut, RegisterChild
 from api.security.policy import Action
 from domain.child import ChildDetails
 
-router = APIRouter(prefix="/api/v1/children", tags=["children"], responses=PROBLEM_RESPONSES)
+router = ApiRouter(prefix="/api/v1/children", tags=["children"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("", status_code=201, response_model=Created)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from uuid import UUID, uuid5
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from api.deps import CasesDep, GateDep, IfMatchDep, etag
 from api.problems import PROBLEM_RESPONSES
 from api.routers.plans import accepted
+from api.routing import ApiRouter
 from api.schemas.common import Accepted
 from api.schemas.core_groups import (
     AddMember,
@@ -24,7 +25,7 @@ from domain.application import CaseRecord, Saved
 from domain.core_group import CoreGroup
 from domain.values import Actor
 
-router = APIRouter(prefix="/api/v1/plans", tags=["core groups"], responses=PROBLEM_RESPONSES)
+router = ApiRouter(prefix="/api/v1/plans", tags=["core groups"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/{plan_id}/core-group", response_model=CoreGroupOut)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from api.deps import CasesDep, GateDep, IfMatchDep, TodayDep, etag
 from api.idempotency import IdempotencyDep
 from api.problems import PROBLEM_RESPONSES
 from api.routers.plans import accepted
+from api.routing import ApiRouter
 from api.schemas.common import Accepted, Created
 from api.schemas.escalations import (
     AgreeActions,
@@ -23,7 +24,7 @@ from api.schemas.escalations import (
 )
 from api.security.policy import Action
 
-router = APIRouter(prefix="/api/v1", tags=["escalations"], responses=PROBLEM_RESPONSES)
+router = ApiRouter(prefix="/api/v1", tags=["escalations"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("/plans/{plan_id}/escalations", status_code=201, response_model=Created)

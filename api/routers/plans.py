@@ -8,12 +8,13 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID, uuid5
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import CasesDep, EngineDep, Gate, GateDep, IfMatchDep, etag
 from api.idempotency import IdempotencyDep
 from api.problems import PROBLEM_RESPONSES, ApiProblemError
+from api.routing import ApiRouter
 from api.schemas.common import Accepted, Created
 from api.schemas.plans import (
     AgreeOutcome,
@@ -42,7 +43,7 @@ from domain.plan import ChildProtectionPlan, RatingOccasion
 from domain.values import Dissent, Role
 from projections.drift import plan_register
 
-router = APIRouter(prefix="/api/v1/plans", tags=["plans"], responses=PROBLEM_RESPONSES)
+router = ApiRouter(prefix="/api/v1/plans", tags=["plans"], responses=PROBLEM_RESPONSES)
 
 
 def plan_change(

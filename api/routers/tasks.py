@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from api.deps import CasesDep, Gate, GateDep, IfMatchDep, TodayDep, etag
 from api.idempotency import IdempotencyDep
 from api.problems import PROBLEM_RESPONSES
 from api.routers.plans import accepted
+from api.routing import ApiRouter
 from api.schemas.common import Accepted, Created
 from api.schemas.tasks import (
     AssignTask,
@@ -38,7 +39,7 @@ from projections.partner_task_completion import (
     tasks_for_plan,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["agency tasks"], responses=PROBLEM_RESPONSES)
+router = ApiRouter(prefix="/api/v1", tags=["agency tasks"], responses=PROBLEM_RESPONSES)
 
 MEMBERSHIP_SCAN_LIMIT = 500
 

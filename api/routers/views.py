@@ -13,10 +13,11 @@ from datetime import date, timedelta
 from typing import Annotated, Protocol, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import CasesDep, Gate, GateDep, TodayDep
 from api.problems import PROBLEM_RESPONSES, ApiProblemError
+from api.routing import ApiRouter
 from api.schemas.common import Day
 from api.schemas.plans import PlanOut
 from api.schemas.views import (
@@ -56,7 +57,7 @@ from projections.outcome_progress import OutcomeProgressModel
 from projections.partner_task_completion import CompletionFigures, PartnerTaskCompletionModel
 from projections.plan_history import PlanHistoryModel
 
-router = APIRouter(
+router = ApiRouter(
     prefix="/api/v1", tags=["views"], responses={**PROBLEM_RESPONSES, **LAG_RESPONSE}
 )
 

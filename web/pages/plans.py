@@ -17,6 +17,7 @@ from uuid import UUID, uuid4, uuid5
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
@@ -44,7 +45,7 @@ from domain.values import MAX_SCORE, CategoryOfAbuse, ParentalEngagement, Role
 from projections.base import Reader, View, reading_together, run_readers
 from projections.engine import ProjectionEngine
 from projections.key_decisions import DecisionPoint, decisions_for_plan_reader
-from projections.outcome_progress import OutcomeProgress, Rating, progress_for_plan_reader
+from projections.outcome_progress import OutcomeProgress, progress_for_plan_reader
 from projections.partner_task_completion import completion_by_plan_reader
 from projections.plan_history import (
     KINDS,
@@ -376,37 +377,35 @@ LEFT, RIGHT, TOP, BOTTOM = 40, 560, 16, 206
 
 
 @dataclass(frozen=True)
-class ChartPoint:
-    x: float
-    y: float
-    rating: Rating
-
-
-@dataclass(frozen=True)
 class OutcomeChart:
-    """One outcome's ratings over time, drawn against its baseline and target."""
+    """One outcome's ratings over time, drawn against its baseline and target. `marks` is the
+    drawing itself (grid, baseline, target, line, points and date labels) as SVG: numbers and
+    dates only, built here once rather than piece by piece in the template."""
 
     progress: OutcomeProgress
-    points: tuple[ChartPoint, ...]
-    line: str
-    baseline_y: float
-    target_y: float
-    y_ticks: tuple[tuple[float, int], ...]
-    x_ticks: tuple[tuple[float, str, str], ...]
+    marks: Markup
     description: str
     width: int = CHART_WIDTH
     height: int = CHART_HEIGHT
-    left: int = LEFT
-    right: int = RIGHT
-    bottom: int = BOTTOM
 
 
 def _y(score: int) -> float:
     return round(BOTTOM - score * (BOTTOM - TOP) / MAX_SCORE, 1)
 
 
+GRID = Markup(
+    "".join(
+        f'<line class="app-chart__axis" x1="{LEFT}" x2="{RIGHT}" y1="{_y(score)}" '
+        f'y2="{_y(score)}"></line>'
+        f'<text x="{LEFT - 8}" y="{_y(score) + 4}" text-anchor="end">{score}</text>'
+        for score in range(0, MAX_SCORE + 1, 2)
+    )
+)
+"""The horizontal lines and scores of the 0-10 scale, the same on every chart."""
+
+
 def outcome_chart(progress: OutcomeProgress, start: date, end: date) -> OutcomeChart:
-    """Coordinates for the chart: x from the plan's start to today (or its end), y 0-10."""
+    """The chart: x from the plan's start to today (or its end), y 0-10."""
     dates = [r.rated_on for r in progress.ratings]
     first, last = min([start, *dates]), max([end, *dates])
     span = max((last - first).days, 1)
@@ -414,15 +413,31 @@ def outcome_chart(progress: OutcomeProgress, start: date, end: date) -> OutcomeC
     def x(day: date) -> float:
         return round(LEFT + (day - first).days * (RIGHT - LEFT) / span, 1)
 
-    points = tuple(ChartPoint(x(r.rated_on), _y(r.score), r) for r in progress.ratings)
+    points = [(x(r.rated_on), _y(r.score)) for r in progress.ratings]
+    baseline_y, target_y = _y(progress.baseline), _y(progress.target)
+    marks = [
+        GRID,
+        f'<line class="app-chart__baseline" x1="{LEFT}" x2="{RIGHT}" y1="{baseline_y}" '
+        f'y2="{baseline_y}"></line>'
+        f'<text x="{RIGHT + 6}" y="{baseline_y + 14}">Baseline {progress.baseline}</text>'
+        f'<line class="app-chart__target" x1="{LEFT}" x2="{RIGHT}" y1="{target_y}" '
+        f'y2="{target_y}"></line>'
+        f'<text x="{RIGHT + 6}" y="{target_y - 4}">Target {progress.target}</text>',
+    ]
+    if len(points) > 1:
+        line = " ".join(f"{px},{py}" for px, py in points)
+        marks.append(f'<polyline class="app-chart__line" points="{line}"></polyline>')
+    marks += [
+        f'<circle class="app-chart__point" cx="{px}" cy="{py}" r="5"></circle>' for px, py in points
+    ]
+    marks += [
+        f'<text x="{LEFT}" y="{BOTTOM + 22}" text-anchor="start">{_short(first)}</text>',
+        f'<text x="{RIGHT}" y="{BOTTOM + 22}" text-anchor="end">{_short(last)}</text>',
+    ]
     return OutcomeChart(
         progress=progress,
-        points=points,
-        line=" ".join(f"{p.x},{p.y}" for p in points),
-        baseline_y=_y(progress.baseline),
-        target_y=_y(progress.target),
-        y_ticks=tuple((_y(score), score) for score in range(0, MAX_SCORE + 1, 2)),
-        x_ticks=((LEFT, _short(first), "start"), (RIGHT, _short(last), "end")),
+        # Only numbers and dates go into the marks: nothing typed by anyone.
+        marks=Markup("".join(marks)),
         description=_chart_description(progress),
     )
 
