@@ -48,6 +48,10 @@ async def get_today() -> date:
 
 
 async def client_address(request: Request) -> str:
+    return address_of(request)
+
+
+def address_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -58,13 +62,15 @@ TodayDep = Annotated[date, Depends(get_today)]
 AddressDep = Annotated[str, Depends(client_address)]
 
 
-async def current_user(
-    request: Request,
-    accounts: AccountsDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> User:
+async def current_user(request: Request, accounts: AccountsDep) -> User:
     """The user of a live session: a bearer token (API clients) or the session cookie (pages)."""
+    return user_of(request, accounts)
+
+
+def user_of(request: Request, accounts: Accounts) -> User:
+    """`current_user`, for dependencies that read the app's state themselves."""
     token = None
+    authorization = request.headers.get("authorization")
     if authorization and authorization.lower().startswith("bearer "):
         token = authorization[7:].strip()
     elif SESSION_COOKIE in request.cookies:
@@ -189,12 +195,14 @@ class Gate:
         return self.streams.load(cls, record_id)
 
 
-async def open_gate(
-    user: UserDep, cases: CasesDep, accounts: AccountsDep, address: AddressDep
-) -> Gate:
-    """A coroutine, not the class itself: FastAPI runs plain callables in a worker thread, and
-    these trivial dependencies would each pay that hop on every request."""
-    return Gate(user, cases, accounts, address)
+async def open_gate(request: Request) -> Gate:
+    """The signed-in user's gate. Everything it needs is read here from the request and the
+    app's state rather than through a dependency each: every API request passes through it, and
+    each dependency costs the framework more to resolve than the lookup itself. A coroutine, not
+    the class itself: FastAPI runs plain callables in a worker thread."""
+    state = request.app.state
+    user = user_of(request, state.accounts)
+    return Gate(user, state.cases, state.accounts, address_of(request))
 
 
 GateDep = Annotated[Gate, Depends(open_gate)]

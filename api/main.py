@@ -34,13 +34,14 @@ from web.pages import ROUTERS as PAGE_ROUTERS
 WEB = Path(__file__).resolve().parent.parent / "web"
 ROUTERS = (
     analytics.router,  # first: no other router's paths may capture /analytics
-    auth.router,
-    children.router,
+    # The most used first: a request is matched against each router in turn.
     plans.router,
     core_groups.router,
     tasks.router,
     views.router,  # before escalations: /escalations/summary, not an id
     escalations.router,
+    children.router,
+    auth.router,
 )
 
 

@@ -15,8 +15,8 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
-from api.deps import SESSION_COOKIE, AccountsDep, AddressDep, CasesDep, Gate
-from api.security.accounts import Session, User
+from api.deps import SESSION_COOKIE, AccountsDep, Gate, address_of
+from api.security.accounts import Accounts, Session, User
 
 SIGN_IN_COOKIE = "gt_sign_in"
 
@@ -30,18 +30,15 @@ class CsrfRefused(Exception):  # noqa: N818 - answered as a 403 page
     pass
 
 
-async def browser_session(request: Request, accounts: AccountsDep) -> Session | None:
-    """The live session of the cookie, if any. A coroutine, like the API's `current_user`: its
-    one indexed query runs inline, cheaper than a hop to a worker thread and back."""
+def session_of(request: Request, accounts: Accounts) -> Session | None:
+    """The live session of the cookie, if any (one indexed query)."""
     token = request.cookies.get(SESSION_COOKIE)
     return accounts.session(token) if token else None
 
 
-SessionDep = Annotated[Session | None, Depends(browser_session)]
-
-
-async def signed_in(request: Request, session: SessionDep) -> User:
+def page_user_of(request: Request, accounts: Accounts) -> User:
     """The signed-in user, or a redirect to the sign-in page that comes back here."""
+    session = session_of(request, accounts)
     if session is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(f"/sign-in?next={quote(target)}")
@@ -49,15 +46,30 @@ async def signed_in(request: Request, session: SessionDep) -> User:
     return session.user
 
 
+async def browser_session(request: Request, accounts: AccountsDep) -> Session | None:
+    """The live session of the cookie, if any. A coroutine, like the API's `current_user`: its
+    one indexed query runs inline, cheaper than a hop to a worker thread and back."""
+    return session_of(request, accounts)
+
+
+SessionDep = Annotated[Session | None, Depends(browser_session)]
+
+
+async def signed_in(request: Request, accounts: AccountsDep) -> User:
+    """The signed-in user, or a redirect to the sign-in page that comes back here."""
+    return page_user_of(request, accounts)
+
+
 PageUser = Annotated[User, Depends(signed_in)]
 
 
-async def page_gate(
-    user: PageUser, cases: CasesDep, accounts: AccountsDep, address: AddressDep
-) -> Gate:
+async def page_gate(request: Request) -> Gate:
     """The Gate for a page, as the API's `open_gate` is for a request: the signed-in user's
-    access to the live record, with every read logged."""
-    return Gate(user, cases, accounts, address)
+    access to the live record, with every read logged. Read from the request and the app's
+    state directly, like `open_gate`."""
+    state = request.app.state
+    user = page_user_of(request, state.accounts)
+    return Gate(user, state.cases, state.accounts, address_of(request))
 
 
 PageGateDep = Annotated[Gate, Depends(page_gate)]
