@@ -32,7 +32,7 @@ from datetime import date, datetime
 from functools import lru_cache, partial
 from operator import itemgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -608,6 +608,45 @@ class View(RowReader, TrackingRecorder):
 
     def position(self) -> int:
         return self.max_tracking_id(UPSTREAM) or 0
+
+
+def positions_of(views: Sequence[View]) -> dict[View, int]:
+    """Each view's position. Views on one PostgreSQL database are asked in one query: a worker
+    asks before every catch-up, and read-your-writes asks every few milliseconds."""
+    found: dict[View, int] = {}
+    for group in sharing_transactions(views):
+        first = group[0]
+        if len(group) == 1 or not isinstance(first, PostgresView):
+            found.update((view, view.position()) for view in group)
+            continue
+        query = SQL("SELECT {}").format(
+            SQL(", ").join(
+                SQL("({}) AS {}").format(
+                    cast(PostgresView, view).max_tracking_id_statement, Identifier(f"p{number}")
+                )
+                for number, view in enumerate(group)
+            )
+        )
+        with first.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(query, [UPSTREAM] * len(group), prepare=True)
+            row = cursor.fetchone()
+        assert row is not None
+        found.update((view, row[f"p{number}"] or 0) for number, view in enumerate(group))
+    return found
+
+
+def sharing_transactions(views: Sequence[View]) -> list[list[View]]:
+    """Views grouped so each group's writes can share one transaction (on PostgreSQL, the views
+    of one pool: one commit per batch instead of one per view), and its reads one query."""
+    groups: list[list[View]] = []
+    for view in views:
+        for group in groups:
+            if group[0].shares_transactions_with(view):
+                group.append(view)
+                break
+        else:
+            groups.append([view])
+    return groups
 
 
 def apply_together(batch: Sequence[tuple[View, Changes]], tracking: Tracking) -> None:

@@ -22,7 +22,14 @@ from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
 
-from projections.base import UPSTREAM, Changes, View, apply_together
+from projections.base import (
+    UPSTREAM,
+    Changes,
+    View,
+    apply_together,
+    positions_of,
+    sharing_transactions,
+)
 from projections.decoding import EventDecoder
 from projections.reading import LogReader
 
@@ -63,7 +70,7 @@ class ProjectionEngine:
         self._lock = threading.Lock()
 
     def positions(self) -> dict[str, int]:
-        return {view.model.name: view.position() for view in self.views}
+        return {view.model.name: position for view, position in positions_of(self.views).items()}
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -85,9 +92,12 @@ class ProjectionEngine:
         progress: Callable[[Progress], None] | None,
         max_batches: int | None,
     ) -> int:
-        positions = {view: view.position() for view in self.views}
+        positions = positions_of(self.views)
         start = min(positions.values(), default=0)
-        head = stop if stop is not None else self.head()
+        # The log's head only matters to a view filled from empty and to progress reports: an
+        # idle worker's poll is then two queries (positions, the next page), not more.
+        empty = any(position == 0 for position in positions.values())
+        head = stop if stop is not None else self.head() if empty or progress else start
         for view, position in positions.items():
             if position == 0 and head > 0:
                 # Filled from empty: only when there is something to fill it with, so an idle
@@ -123,7 +133,7 @@ class ProjectionEngine:
                 for view, view_changes in wanting:
                     view.model.handle(domain_event, view_changes, position)
             tracking = Tracking(UPSTREAM, last)
-            for group in _sharing(behind):
+            for group in sharing_transactions(behind):
                 apply_together([(view, changes[view]) for view in group], tracking)
                 for view in group:
                     positions[view] = last
@@ -142,25 +152,11 @@ class ProjectionEngine:
         short interval; False if `timeout` passed first."""
         deadline = time.monotonic() + timeout
         while True:
-            if all(view.position() >= position for view in self.views):
+            if all(seen >= position for seen in positions_of(self.views).values()):
                 return True
             if time.monotonic() >= deadline:
                 return False
             time.sleep(interval)
-
-
-def _sharing(views: Sequence[View]) -> list[list[View]]:
-    """Views grouped so each group's writes can share one transaction (on PostgreSQL, the views
-    of one pool: one commit per batch instead of one per view)."""
-    groups: list[list[View]] = []
-    for view in views:
-        for group in groups:
-            if group[0].shares_transactions_with(view):
-                group.append(view)
-                break
-        else:
-            groups.append([view])
-    return groups
 
 
 class ProjectionWorker:

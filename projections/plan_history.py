@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -191,14 +193,13 @@ class SinceLastConference:
     conference: Conference | None
     entries: tuple[HistoryEntry, ...]
 
-    @property
+    @cached_property
     def by_kind(self) -> dict[str, tuple[HistoryEntry, ...]]:
         """The entries of each kind present, kinds in the usual order, entries in time order."""
-        return {
-            kind: group
-            for kind in KINDS
-            if (group := tuple(e for e in self.entries if e.kind == kind))
-        }
+        groups: dict[str, list[HistoryEntry]] = {kind: [] for kind in KINDS}
+        for entry in self.entries:
+            groups[entry.kind].append(entry)
+        return {kind: tuple(group) for kind, group in groups.items() if group}
 
     @property
     def counts(self) -> dict[str, int]:
@@ -913,11 +914,11 @@ def changes_since_last_conference_reader(view: View, plan_id: UUID) -> Reader[Si
         held_on=first["c_held_on"], kind=first["c_kind"], position=first["c_position"]
     )
     entries = tuple(
-        HistoryEntry(**{c.name: row[c.name] for c in ENTRIES.columns})
-        for row in rows
-        if row["position"] is not None
+        HistoryEntry(*_entry_values(row)) for row in rows if row["position"] is not None
     )
     return SinceLastConference(conference, entries)
 
 
 _SINCE_KINDS: dict[str, ColumnType] = {**ENTRIES.kinds, "c_held_on": "date"}
+_entry_values = itemgetter(*(c.name for c in ENTRIES.columns))
+"""An entry's columns, in `HistoryEntry`'s order, from a row that has others too."""

@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from goldenthread.demo import load_demo
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record
-from projections.base import reading_together, run_readers
+from projections.base import positions_of, reading_together, run_readers
 from projections.engine import ProjectionEngine
 from projections.key_decisions import decisions_for_plan, decisions_for_plan_reader
 from projections.outcome_progress import progress_for_plan, progress_for_plan_reader
@@ -105,3 +106,34 @@ def test_readers_run_together_answer_as_each_run_alone(demo_views) -> None:  # t
                 ]
             )
             assert together == expected[plan_id]
+
+
+def test_positions_of_views_on_one_database_are_read_in_one_query_and_are_each_views_own(
+    tmp_path: Path, postgres_schema: tuple[str, str]
+) -> None:
+    url, schema = postgres_schema
+    settings = Settings(data_dir=tmp_path, database_url=url, database_schema=schema)
+    cases = build_case_record(settings)
+    load_demo(cases, today=TODAY, seed=5)
+    views = open_views(settings)
+    # Views left at different positions: some caught up in part, one not at all.
+    ProjectionEngine(cases.recorder, cases.mapper, views[:3], batch_size=200).catch_up()
+    ProjectionEngine(cases.recorder, cases.mapper, views[3:6], batch_size=200).catch_up(
+        max_batches=2
+    )
+    executed: list[object] = []
+    original = psycopg.Cursor.execute
+
+    def counted(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        executed.append(query)
+        return original(self, query, *args, **kwargs)
+
+    psycopg.Cursor.execute = counted  # type: ignore[method-assign]
+    try:
+        together = positions_of(views)
+    finally:
+        psycopg.Cursor.execute = original  # type: ignore[method-assign]
+    assert len(executed) == 1
+    assert together == {view: view.position() for view in views}
+    assert len(set(together.values())) >= 3, "the views stand at different positions"
+    cases.close()
