@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import Depends, Header, Request
 
 from api.problems import ApiProblemError
-from api.security.accounts import Accounts, User
+from api.security.accounts import Accounts, Session, User
 from api.security.policy import Action, Context, Decision, decide
 from api.streams import Streams
 from domain.agency_task import AgencyTask
@@ -68,7 +68,11 @@ async def current_user(request: Request, accounts: AccountsDep) -> User:
 
 
 def user_of(request: Request, accounts: Accounts) -> User:
-    """`current_user`, for dependencies that read the app's state themselves."""
+    """`current_user`, for dependencies that read the app's state themselves; the session is
+    looked up once per request, whichever of them asks first."""
+    known: Session | None = getattr(request.state, "session", None)
+    if known is not None:
+        return known.user
     token = None
     authorization = request.headers.get("authorization")
     if authorization and authorization.lower().startswith("bearer "):

@@ -15,10 +15,17 @@ from starlette.types import Scope
 
 class ApiRouter(APIRouter):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        path: str = scope.get("path", "")
-        root = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        if self.prefix and not path.startswith(self.prefix):
+        if self.prefix and not _route_path(scope).startswith(self.prefix):
             return Match.NONE, {}
         return super().matches(scope)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path the routes see: without the app's root path, exactly as Starlette strips it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if not root or not path.startswith(root):
+        return path
+    if path == root:
+        return ""
+    return path[len(root) :] if path[len(root)] == "/" else path

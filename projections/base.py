@@ -39,8 +39,10 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import retry
+from psycopg import InterfaceError, OperationalError
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 ColumnType = Literal["text", "uuid", "int", "bool", "date", "timestamp", "json"]
 Row = dict[str, Any]
@@ -627,12 +629,19 @@ def positions_of(views: Sequence[View]) -> dict[View, int]:
                 for number, view in enumerate(group)
             )
         )
-        with first.datastore.get_connection() as connection, connection.cursor() as cursor:
-            cursor.execute(query, [UPSTREAM] * len(group), prepare=True)
-            row = cursor.fetchone()
-        assert row is not None
+        row = _fetch_positions(first, query, len(group))
         found.update((view, row[f"p{number}"] or 0) for number, view in enumerate(group))
     return found
+
+
+@retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+def _fetch_positions(view: PostgresView, query: Composed, count: int) -> dict[str, Any]:
+    """Retried on a broken connection, as the library retries each view's own position."""
+    with view.datastore.get_connection() as connection, connection.cursor() as cursor:
+        cursor.execute(query, [UPSTREAM] * count, prepare=True)
+        row: dict[str, Any] | None = cursor.fetchone()
+    assert row is not None
+    return row
 
 
 def sharing_transactions(views: Sequence[View]) -> list[list[View]]:

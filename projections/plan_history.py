@@ -21,7 +21,7 @@ due date moved) fall back to the day they were recorded. `recorded_at` is when i
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from functools import cached_property
 from operator import itemgetter
@@ -920,5 +920,5 @@ def changes_since_last_conference_reader(view: View, plan_id: UUID) -> Reader[Si
 
 
 _SINCE_KINDS: dict[str, ColumnType] = {**ENTRIES.kinds, "c_held_on": "date"}
-_entry_values = itemgetter(*(c.name for c in ENTRIES.columns))
+_entry_values = itemgetter(*(f.name for f in fields(HistoryEntry)))
 """An entry's columns, in `HistoryEntry`'s order, from a row that has others too."""

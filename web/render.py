@@ -45,10 +45,14 @@ def _long_date(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def words(value: object) -> str:
+    """A stored code as words: "team_manager" (or `Role.TEAM_MANAGER`) is "team manager"."""
+    return _words(str(getattr(value, "value", value)))
+
+
 @lru_cache(maxsize=1024)
-def words(value: str) -> str:
-    """A stored code as words: "team_manager" is "team manager"."""
-    return value.replace("_", " ")
+def _words(code: str) -> str:
+    return code.replace("_", " ")
 
 
 def static(path: str) -> str:
