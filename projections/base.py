@@ -35,6 +35,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
@@ -317,7 +318,7 @@ _DECODERS: dict[ColumnType, Callable[[Any], Any]] = {
     "uuid": _stored_uuid,
     "date": _stored_date,
     "timestamp": _stored_timestamp,
-    "json": json.loads,
+    "json": orjson.loads,
     "bool": bool,
 }
 """How a stored value comes back as its Python value, by column type (text and int need
@@ -736,7 +737,7 @@ def _row_decoder(
         "U": _uuid_of,
         "D": date.fromisoformat,
         "T": datetime.fromisoformat,
-        "J": json.loads,
+        "J": orjson.loads,
     }
     exec(source, namespace)  # generated from column names checked above
     decode: Callable[[Sequence[Any]], list[Row]] = namespace["decode"]

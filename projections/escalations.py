@@ -356,6 +356,10 @@ def _team_filter(team: str | None, column: str = "team") -> str:
     return "" if team is None else f" AND {column} = %(team)s"
 
 
+_LISTED = ", ".join(c.name for c in ESCALATIONS.columns if c.name != "stage_names")
+"""Every column a row of the list shows (the policy's stage names are for one escalation)."""
+
+
 def _row(row: Row, today: date) -> EscalationRow:
     is_open = row["status"] == EscalationStatus.OPEN.value
     due = row["stage_due_on"]
@@ -402,11 +406,11 @@ def open_escalations(
     soonest; stages that run as convened, with no clock, come last. With `limit`, that many
     from `offset` in that order, so a page reads only the rows it may show."""
     paging = "" if limit is None else " LIMIT %(limit)s OFFSET %(offset)s"
-    rows = view.select(
-        ESCALATIONS,
-        f"SELECT * FROM {{escalations}} WHERE {OPEN_ONLY}"
+    rows = view.query(
+        f"SELECT {_LISTED} FROM {{escalations}} WHERE {OPEN_ONLY}"
         f"{_team_filter(team)} ORDER BY {OPEN_ORDER}{paging}",
         {"team": team, "limit": limit, "offset": offset},
+        ESCALATIONS.kinds,
     )
     return [_row(row, today) for row in rows]
 
