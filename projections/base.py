@@ -612,6 +612,17 @@ class View(RowReader, TrackingRecorder):
     def position(self) -> int:
         return self.max_tracking_id(UPSTREAM) or 0
 
+    def any_of(self, name: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
+        """A condition to follow a column, true where it equals any of `values` (not empty),
+        and its parameters: `= ANY(%(name)s)` with an array on PostgreSQL, one statement
+        whatever the number of values; `IN (…)` on SQLite."""
+        listed = list(values)
+        assert listed, "a condition on any of no values"
+        if self.postgres:
+            return f"= ANY(%({name})s)", {name: listed}
+        params = {f"{name}_{number}": value for number, value in enumerate(listed)}
+        return "IN (" + ", ".join(f"%({key})s" for key in params) + ")", params
+
 
 def positions_of(views: Sequence[View]) -> dict[View, int]:
     """Each view's position. Views on one PostgreSQL database are asked in one query: a worker

@@ -15,7 +15,7 @@ at the local interval, the first review within 3 months and later ones at most 6
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -28,7 +28,15 @@ from domain.plan import ChildProtectionPlan as Plan
 from domain.plan import OutcomeStatus, ReviewDecision
 from domain.timescales import ICPC_WORKING_DAYS, first_core_group_due, first_review_due, icpc_due
 from domain.values import ParentalEngagement
-from projections.base import Changes, ReadModel, Row, Table, View, columns, topics_of
+from projections.base import (
+    Changes,
+    ReadModel,
+    Row,
+    Table,
+    View,
+    columns,
+    topics_of,
+)
 
 STALLED_MONTHS = 3
 """An outcome with no improvement over this long (or no rating at all) is stalled."""
@@ -537,6 +545,15 @@ def drift_for_plan(view: View, plan_id: UUID, today: date) -> PlanDrift | None:
     """One plan against its clocks today; None for a plan the view does not know."""
     drifts = _drifts(view, today, " AND p.plan_id = %(plan_id)s", {"plan_id": plan_id})
     return drifts[0] if drifts else None
+
+
+def drift_of_open_plans(view: View, plan_ids: Collection[UUID], today: date) -> list[PlanDrift]:
+    """Drift of those of `plan_ids` that are open, in no particular order: what a person's own
+    plans count, without working out the drift of every plan of the authority."""
+    if not plan_ids:
+        return []
+    ids, params = view.any_of("plans", plan_ids)
+    return _drifts(view, today, f" AND p.ended_on IS NULL AND p.plan_id {ids}", params)
 
 
 def drift_list(view: View, today: date, *, team: str | None = None) -> list[PlanDrift]:

@@ -13,7 +13,7 @@ takes its disagreements with it, so they stay in front of the manager who can ac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from statistics import median
@@ -22,7 +22,16 @@ from uuid import UUID
 
 from domain.escalation import Escalation, EscalationStatus
 from domain.plan import ChildProtectionPlan as Plan
-from projections.base import Changes, Index, ReadModel, Row, Table, View, columns, topics_of
+from projections.base import (
+    Changes,
+    Index,
+    ReadModel,
+    Row,
+    Table,
+    View,
+    columns,
+    topics_of,
+)
 
 OPEN_ONLY = f"status = '{EscalationStatus.OPEN.value}'"
 """The open escalations, as the partial indexes of the open list and its queries both write it."""
@@ -413,6 +422,18 @@ def open_escalations(
         ESCALATIONS.kinds,
     )
     return [_row(row, today) for row in rows]
+
+
+def open_escalation_count(view: View, plan_ids: Collection[UUID]) -> int:
+    """How many escalations are open on any of `plan_ids`."""
+    if not plan_ids:
+        return 0
+    ids, params = view.any_of("plans", plan_ids)
+    rows = view.query(
+        f"SELECT COUNT(*) AS open_count FROM {{escalations}} WHERE {OPEN_ONLY} AND plan_id {ids}",
+        params,
+    )
+    return int(rows[0]["open_count"])
 
 
 def each_open_escalation(

@@ -14,7 +14,7 @@ team manager's figures follow the plans their team holds now.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from statistics import median
@@ -533,6 +533,30 @@ TaskKey = tuple[date, date, UUID]
 
 def list_key(task: TaskRow) -> TaskKey:
     return (task.due_on, task.assigned_on, task.task_id)
+
+
+@dataclass(frozen=True)
+class OpenTaskCount:
+    open: int
+    overdue: int
+
+
+def open_task_count(
+    view: View, *, assignee_id: UUID, agency: str, plan_ids: Collection[UUID], today: date
+) -> OpenTaskCount:
+    """How many open tasks are given to a person by name or to their agency on any of
+    `plan_ids`, and how many of those are overdue today."""
+    if not plan_ids:
+        return OpenTaskCount(0, 0)
+    ids, params = view.any_of("plans", plan_ids)
+    rows = view.query(
+        "SELECT COUNT(*) AS open_count, "
+        "SUM(CASE WHEN due_on < %(today)s THEN 1 ELSE 0 END) AS overdue FROM {tasks} "
+        f"WHERE (assignee_id = %(assignee_id)s OR agency = %(agency)s) AND {IS_OPEN} "
+        f"AND plan_id {ids}",
+        {"assignee_id": assignee_id, "agency": agency, "today": today, **params},
+    )
+    return OpenTaskCount(int(rows[0]["open_count"]), int(rows[0]["overdue"] or 0))
 
 
 def open_tasks_for(

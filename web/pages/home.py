@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import CasesDep, EngineDep, TodayDep
 from domain.values import Role
-from projections.drift import drift_list
-from projections.escalations import open_escalations
-from projections.partner_task_completion import tasks_for
+from projections.drift import drift_of_open_plans
+from projections.escalations import open_escalation_count
+from projections.partner_task_completion import open_task_count
 from web.pages.shared import visible_plan_ids
 from web.render import page
 from web.session import PageUser
@@ -31,29 +31,22 @@ def home(
         Role.CONFERENCE_CHAIR,
         Role.AGENCY_PRACTITIONER,
     ):
+        # Each count is of the plans the person may see, and is counted among those plans
+        # only: the authority's other plans are never read.
         plan_ids = visible_plan_ids(user, cases, views["drift"])
         counts["plans"] = len(plan_ids)
-        tasks = [
-            t
-            for t in tasks_for(
-                views["partner_task_completion"],
-                assignee_id=user.user_id,
-                agency=user.agency,
-                today=today,
-                plan_ids=list(plan_ids),
-            )
-            if t.is_open
-        ]
-        counts["my_tasks"] = len(tasks)
-        counts["my_overdue"] = sum(t.is_overdue(today) for t in tasks)
+        tasks = open_task_count(
+            views["partner_task_completion"],
+            assignee_id=user.user_id,
+            agency=user.agency,
+            plan_ids=plan_ids,
+            today=today,
+        )
+        counts["my_tasks"] = tasks.open
+        counts["my_overdue"] = tasks.overdue
         if user.role is not Role.AGENCY_PRACTITIONER:
-            team = user.team if user.role is Role.TEAM_MANAGER else None
-            counts["escalations"] = sum(
-                1
-                for e in open_escalations(views["escalations"], today, team=team)
-                if e.plan_id in plan_ids
-            )
+            counts["escalations"] = open_escalation_count(views["escalations"], plan_ids)
             counts["drifting"] = sum(
-                1 for d in drift_list(views["drift"], today, team=team) if d.plan_id in plan_ids
+                1 for d in drift_of_open_plans(views["drift"], plan_ids, today) if d.flags
             )
     return page(request, "home/home.html", {"counts": counts, "today": today})
