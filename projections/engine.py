@@ -143,6 +143,8 @@ class ProjectionEngine:
             if progress is not None:
                 head = max(head, last)
                 progress(Progress(processed, last, head, time.perf_counter() - started))
+            if len(rows) < self.batch_size:
+                break  # the log's end (or `stop`) when the page was read: no need to ask again
         for view in self.views:
             view.end_bulk_load()
         return processed
