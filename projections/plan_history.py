@@ -835,9 +835,9 @@ def history_reader(
             raise ValueError(f"Unknown kinds {sorted(unknown)}; kinds are {', '.join(KINDS)}.")
         if not kinds:
             return []
-        names = [f"kind_{number}" for number in range(len(kinds))]
-        params.update(zip(names, kinds, strict=True))
-        sql += f" AND kind IN ({', '.join(f'%({name})s' for name in names)})"
+        chosen, chosen_params = view.any_of("kinds", kinds)
+        params.update(chosen_params)
+        sql += f" AND kind {chosen}"
     if before is not None:
         sql += " AND occurred_on < %(before)s"
         params["before"] = before

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from uuid import uuid4
 
 import psycopg
 import pytest
+
+from goldenthread.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "GOLDENTHREAD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -49,3 +52,10 @@ def postgres_schema(postgres_database: str) -> Iterator[tuple[str, str]]:
     with psycopg.connect(postgres_database, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     return postgres_database, schema
+
+
+@pytest.fixture
+def postgres_settings(tmp_path: Path, postgres_schema: tuple[str, str]) -> Settings:
+    """The tracker's settings for one test: its own PostgreSQL schema and data folder."""
+    url, schema = postgres_schema
+    return Settings(data_dir=tmp_path, database_url=url, database_schema=schema)

@@ -47,8 +47,8 @@ def page_user_of(request: Request, accounts: Accounts) -> User:
 
 
 async def browser_session(request: Request, accounts: AccountsDep) -> Session | None:
-    """The live session of the cookie, if any. A coroutine, like the API's `current_user`: its
-    one indexed query runs inline, cheaper than a hop to a worker thread and back."""
+    """`session_of` as a dependency: a coroutine, so its one indexed query runs inline, cheaper
+    than a hop to a worker thread and back."""
     return session_of(request, accounts)
 
 
@@ -56,7 +56,7 @@ SessionDep = Annotated[Session | None, Depends(browser_session)]
 
 
 async def signed_in(request: Request, accounts: AccountsDep) -> User:
-    """The signed-in user, or a redirect to the sign-in page that comes back here."""
+    """`page_user_of` as a dependency."""
     return page_user_of(request, accounts)
 
 

@@ -82,8 +82,6 @@ def test_the_counts_of_ones_own_plans_agree_with_the_lists_on_sqlite(tmp_path: P
 
 @pytest.mark.postgres
 def test_the_counts_of_ones_own_plans_agree_with_the_lists_on_postgresql(
-    tmp_path: Path, postgres_schema: tuple[str, str]
+    postgres_settings: Settings,
 ) -> None:
-    url, schema = postgres_schema
-    settings = Settings(data_dir=tmp_path, database_url=url, database_schema=schema)
-    _check_counts_agree_with_the_lists(_views(settings))
+    _check_counts_agree_with_the_lists(_views(postgres_settings))

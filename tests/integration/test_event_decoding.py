@@ -117,11 +117,9 @@ def test_pages_of_the_log_hold_the_rows_the_library_reads_on_sqlite(tmp_path: Pa
 
 @pytest.mark.postgres
 def test_pages_of_the_log_hold_the_rows_the_library_reads_on_postgresql(
-    tmp_path: Path, postgres_schema: tuple[str, str]
+    postgres_settings: Settings,
 ) -> None:
-    url, schema = postgres_schema
-    settings = Settings(data_dir=tmp_path, database_url=url, database_schema=schema)
-    cases = _demo(settings)
+    cases = _demo(postgres_settings)
     _assert_pages_hold_the_library_rows(cases)
     assert _assert_decodes_like_the_mapper(cases) > 1_000
     cases.close()

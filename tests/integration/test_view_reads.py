@@ -5,7 +5,6 @@ together send their queries in one pipeline, with the same answers again."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -31,12 +30,10 @@ TODAY = date(2026, 11, 26)
 
 
 @pytest.fixture
-def demo_views(tmp_path: Path, postgres_schema: tuple[str, str]):  # type: ignore[no-untyped-def]
-    url, schema = postgres_schema
-    settings = Settings(data_dir=tmp_path, database_url=url, database_schema=schema)
-    cases = build_case_record(settings)
+def demo_views(postgres_settings: Settings):  # type: ignore[no-untyped-def]
+    cases = build_case_record(postgres_settings)
     load_demo(cases, today=TODAY, seed=3)
-    views = {view.model.name: view for view in open_views(settings)}
+    views = {view.model.name: view for view in open_views(postgres_settings)}
     ProjectionEngine(cases.recorder, cases.mapper, list(views.values())).catch_up()
     plan_ids = [
         row["plan_id"]
@@ -109,13 +106,11 @@ def test_readers_run_together_answer_as_each_run_alone(demo_views) -> None:  # t
 
 
 def test_positions_of_views_on_one_database_are_read_in_one_query_and_are_each_views_own(
-    tmp_path: Path, postgres_schema: tuple[str, str]
+    postgres_settings: Settings,
 ) -> None:
-    url, schema = postgres_schema
-    settings = Settings(data_dir=tmp_path, database_url=url, database_schema=schema)
-    cases = build_case_record(settings)
+    cases = build_case_record(postgres_settings)
     load_demo(cases, today=TODAY, seed=5)
-    views = open_views(settings)
+    views = open_views(postgres_settings)
     # Views left at different positions: some caught up in part, one not at all.
     ProjectionEngine(cases.recorder, cases.mapper, views[:3], batch_size=200).catch_up()
     ProjectionEngine(cases.recorder, cases.mapper, views[3:6], batch_size=200).catch_up(
