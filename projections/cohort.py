@@ -98,7 +98,7 @@ _OVERSIGHT_COLUMNS = {
 
 class CohortModel(ReadModel):
     name = "cohort"
-    relative_cost = 1.0
+    relative_cost = 4.0
     tables = (PLANS, CHILDREN, OPENINGS, CORE_GROUPS, AGENCIES, TASKS, OUTCOMES)
     topics = topics_of(
         Plan.Started,

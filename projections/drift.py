@@ -167,7 +167,7 @@ class Caseload:
 
 class DriftModel(ReadModel):
     name = "drift"
-    relative_cost = 2.0
+    relative_cost = 5.0
     tables = (PLANS, CORE_GROUPS, MEETINGS, OUTCOMES, TASKS, MEMBERS)
     topics = topics_of(
         Plan.Started,

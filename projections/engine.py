@@ -13,10 +13,12 @@ Two ways to run it:
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -48,6 +50,35 @@ class Progress:
     @property
     def events_per_second(self) -> float:
         return self.processed / self.seconds if self.seconds else 0.0
+
+
+_pauses = 0
+_pauses_lock = threading.Lock()
+_collecting_before = True
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk load.
+
+    Filling views from empty keeps hundreds of thousands of rows in the row cache, and each full
+    collection walks all of them again: about a fifth of a rebuild's time. Decoded events, rows
+    and changes hold no reference cycles, so reference counting frees them as it always does;
+    only the machinery's own cycles wait for the collector, which is restored when the last
+    pause ends (the pause is process-wide, so it is counted across threads)."""
+    global _pauses, _collecting_before
+    with _pauses_lock:
+        if _pauses == 0:
+            _collecting_before = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pauses_lock:
+            _pauses -= 1
+            if _pauses == 0 and _collecting_before:
+                gc.enable()
 
 
 class ProjectionEngine:
@@ -98,14 +129,28 @@ class ProjectionEngine:
         # idle worker's poll is then two queries (positions, the next page), not more.
         empty = any(position == 0 for position in positions.values())
         head = stop if stop is not None else self.head() if empty or progress else start
+        bulk = False
         for view, position in positions.items():
             if position == 0 and head > 0:
                 # Filled from empty: only when there is something to fill it with, so an idle
                 # worker on an empty record does not drop and build indexes at every poll.
                 view.assume_empty()
                 view.begin_bulk_load()
+                bulk = True
             else:
                 view.end_bulk_load()
+        with cycle_collection_paused() if bulk else nullcontext():
+            return self._process(positions, start, head, stop, progress, max_batches)
+
+    def _process(
+        self,
+        positions: dict[View, int],
+        start: int,
+        head: int,
+        stop: int | None,
+        progress: Callable[[Progress], None] | None,
+        max_batches: int | None,
+    ) -> int:
         decode = self.decoder.decode_parts
         processed, batches, started = 0, 0, time.perf_counter()
         while max_batches is None or batches < max_batches:

@@ -186,7 +186,7 @@ def _dissent(dissent: Iterable[Dissent]) -> list[dict[str, str]]:
 
 class KeyDecisionsModel(ReadModel):
     name = "key_decisions"
-    relative_cost = 0.5
+    relative_cost = 1.0
     tables = (DECISIONS, OVERSIGHT, PLANS)
     topics = topics_of(
         Plan.Started,

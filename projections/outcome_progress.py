@@ -104,7 +104,7 @@ class OutcomeProgress:
 
 class OutcomeProgressModel(ReadModel):
     name = "outcome_progress"
-    relative_cost = 1.0
+    relative_cost = 3.0
     tables = (OUTCOMES, RATINGS)
     topics = topics_of(
         Plan.OutcomeAgreed,

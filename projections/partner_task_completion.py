@@ -145,7 +145,7 @@ class PlanTeam:
 
 class PartnerTaskCompletionModel(ReadModel):
     name = "partner_task_completion"
-    relative_cost = 1.0
+    relative_cost = 2.0
     tables = (TASKS, PLANS)
     topics = topics_of(
         Plan.Started,

@@ -221,7 +221,7 @@ class Known:
 
 class PlanHistoryModel(ReadModel):
     name = "plan_history"
-    relative_cost = 5.0
+    relative_cost = 25.0
     tables = (ENTRIES, STREAMS, CONFERENCES, TASKS, OUTCOMES, MEMBERS, ESCALATIONS)
     topics = topics_of(*READ)
 

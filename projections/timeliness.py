@@ -218,7 +218,7 @@ class OpenFigures:
 
 class TimelinessModel(ReadModel):
     name = "timeliness"
-    relative_cost = 0.5
+    relative_cost = 1.0
     tables = (PLANS, REVIEWS, CORE_GROUPS, OPENINGS, CHILDREN)
     topics = topics_of(
         Plan.Started,

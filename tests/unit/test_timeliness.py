@@ -80,10 +80,9 @@ class Case:
         return events_of(self.plan, self.child, self.core_group)
 
 
-def test_the_timeliness_view_is_registered_as_a_cheap_read_model():
+def test_the_timeliness_view_is_registered():
     assert TimelinessModel in READ_MODELS
     assert TimelinessModel.name == "timeliness"
-    assert TimelinessModel.relative_cost == 0.5
 
 
 def test_an_initial_conference_on_the_fifteenth_working_day_is_within_timescale():
