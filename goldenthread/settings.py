@@ -78,6 +78,10 @@ class Settings(BaseSettings):
             )
             if self.database_schema:
                 env["POSTGRES_SCHEMA"] = self.database_schema
+            if name == "cases":
+                env["APPLICATION_RECORDER_TOPIC"] = (
+                    "goldenthread.postgres_recorder:OneTripPostgresRecorder"
+                )
         else:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             env.update(
