@@ -60,7 +60,9 @@ def run(
     settings = Settings()
     with creating_tables(settings):
         cases = build_case_record(settings)
-        engine = build_projection_engine(settings, cases, _check_names(names))
+        engine = build_projection_engine(
+            settings, cases, _check_names(names), alone_in_process=True
+        )
     worker = ProjectionWorker(engine, poll_interval=poll)
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -118,7 +120,9 @@ def verify(names: list[str] | None = NamesArg) -> None:
     scratch_id = uuid4().hex[:8]
     _create_scratch(settings, scratch_id)
     try:
-        scratch = build_projection_engine(settings, cases, names, scratch=scratch_id)
+        scratch = build_projection_engine(
+            settings, cases, names, scratch=scratch_id, alone_in_process=True
+        )
         scratch.catch_up(stop=head)
         differences = _differences(live, scratch)
     finally:

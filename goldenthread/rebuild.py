@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from goldenthread.settings import Settings
-from goldenthread.wiring import build_case_record, build_projection_engine
+from goldenthread.wiring import build_case_record, build_projection_engine, creating_tables
 from projections.base import ReadModel
 from projections.engine import Progress
 from projections.registry import READ_MODELS, model_named
@@ -35,9 +35,10 @@ def partition(models: Sequence[type[ReadModel]], jobs: int) -> list[list[str]]:
 
 
 def _catch_up(settings: Settings, names: list[str], stop: int) -> None:
-    cases = build_case_record(settings)
+    with creating_tables(settings):  # processes started together take turns to open the record
+        cases = build_case_record(settings)
     try:
-        build_projection_engine(settings, cases, names).catch_up(stop=stop)
+        build_projection_engine(settings, cases, names, alone_in_process=True).catch_up(stop=stop)
     finally:
         cases.close()
 
@@ -57,8 +58,9 @@ def rebuild(
     settings = settings.model_copy(
         update={"projection_batch_size": max(settings.projection_batch_size, REBUILD_BATCH_SIZE)}
     )
-    cases = build_case_record(settings)
-    watcher = build_projection_engine(settings, cases, names)
+    with creating_tables(settings):
+        cases = build_case_record(settings)
+    watcher = build_projection_engine(settings, cases, names, alone_in_process=True)
     for view in watcher.views:
         view.drop()
     head = watcher.head()
@@ -71,7 +73,7 @@ def rebuild(
     workers = [context.Process(target=_catch_up, args=(settings, g, head)) for g in groups[1:]]
     for worker in workers:
         worker.start()
-    own = build_projection_engine(settings, cases, groups[0])
+    own = build_projection_engine(settings, cases, groups[0], alone_in_process=True)
 
     def report(_: Progress) -> None:
         if progress is not None:

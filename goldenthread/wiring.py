@@ -38,13 +38,17 @@ def build_projection_engine(
     cases: CaseRecord,
     names: Sequence[str] | None = None,
     scratch: str | None = None,
+    *,
+    alone_in_process: bool = False,
 ) -> ProjectionEngine:
-    """The engine that keeps the named views (all by default) up to date from `cases`."""
+    """The engine that keeps the named views (all by default) up to date from `cases`;
+    `alone_in_process` where that is all the process does (see `ProjectionEngine`)."""
     return ProjectionEngine(
         cases.recorder,
         cases.mapper,
         open_views(settings, names, scratch),
         batch_size=settings.projection_batch_size,
+        alone_in_process=alone_in_process,
     )
 
 

@@ -59,7 +59,8 @@ _collecting_before = True
 
 @contextmanager
 def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a bulk load.
+    """Pause Python's cyclic garbage collector for a bulk load in a process that does nothing
+    else (see `ProjectionEngine.alone_in_process`).
 
     Filling views from empty keeps hundreds of thousands of rows in the row cache, and each full
     collection walks all of them again: about a fifth of a rebuild's time. Decoded events, rows
@@ -90,6 +91,8 @@ class ProjectionEngine:
         mapper: Mapper[UUID],
         views: Sequence[View],
         batch_size: int = BATCH_SIZE,
+        *,
+        alone_in_process: bool = False,
     ) -> None:
         self.recorder = recorder
         self.mapper = mapper
@@ -99,6 +102,11 @@ class ProjectionEngine:
         self.batch_size = batch_size
         self._topics = {view: frozenset(view.model.topics) for view in self.views}
         self._lock = threading.Lock()
+        self.alone_in_process = alone_in_process
+        """Keeping these views is all this process does (a rebuild, `verify`, a `projections
+        run` worker), so filling a view from empty may pause the cyclic garbage collector
+        (`cycle_collection_paused`). Never in the web process, whose request threads share the
+        collector and do make cycles."""
 
     def positions(self) -> dict[str, int]:
         return {view.model.name: position for view, position in positions_of(self.views).items()}
@@ -139,7 +147,8 @@ class ProjectionEngine:
                 bulk = True
             else:
                 view.end_bulk_load()
-        with cycle_collection_paused() if bulk else nullcontext():
+        pause = bulk and self.alone_in_process
+        with cycle_collection_paused() if pause else nullcontext():
             return self._process(positions, start, head, stop, progress, max_batches)
 
     def _process(

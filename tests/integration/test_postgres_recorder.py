@@ -4,8 +4,10 @@ notification ids in commit order, a version conflict refused whole, the ids it r
 from __future__ import annotations
 
 import threading
+import time
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
@@ -98,6 +100,8 @@ def test_a_reader_following_the_log_during_concurrent_saves_never_misses_an_even
                 after = notes[-1].id
             elif done:
                 return
+            else:
+                time.sleep(0.001)
 
     try:
         follower = threading.Thread(target=follow)
@@ -109,9 +113,53 @@ def test_a_reader_following_the_log_during_concurrent_saves_never_misses_an_even
             writer.join()
         writers_done.set()
         follower.join(timeout=30)
+        assert not follower.is_alive()
 
         assert len(written) == WRITERS * SAVES_EACH
         assert seen == sorted(seen)
         assert set(seen) == set(written), "the follower passed over an event committed late"
     finally:
         cases.close()
+
+
+def test_a_save_waits_for_the_events_tables_lock_that_keeps_commit_order(
+    postgres_settings: Settings,
+) -> None:
+    """`ROW SHARE` conflicts with the `EXCLUSIVE` lock a save must take, not with a plain
+    insert's own lock: while another transaction holds it, a save must wait."""
+    cases = build_case_record(postgres_settings)
+    assert postgres_settings.database_url is not None
+    table = f'"{postgres_settings.database_schema}"."caserecord_events"'
+    finished = threading.Event()
+
+    def save() -> None:
+        cases.recorder.insert_events([stored(uuid4(), 1)])
+        finished.set()
+
+    try:
+        with psycopg.connect(postgres_settings.database_url) as holder:
+            holder.execute(f"LOCK TABLE {table} IN ROW SHARE MODE")
+            saver = threading.Thread(target=save)
+            saver.start()
+            assert _waiting_on_a_lock(postgres_settings.database_url), "the save did not wait"
+            assert not finished.is_set()
+            holder.commit()
+        saver.join(timeout=10)
+        assert finished.is_set()
+    finally:
+        cases.close()
+
+
+def _waiting_on_a_lock(url: str, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE %s",
+                ("%caserecord_events_insert%",),
+            ).fetchone()
+            if waiting is not None and waiting[0] > 0:
+                return True
+            time.sleep(0.01)
+    return False
