@@ -28,15 +28,7 @@ from domain.plan import ChildProtectionPlan as Plan
 from domain.plan import OutcomeStatus, ReviewDecision
 from domain.timescales import ICPC_WORKING_DAYS, first_core_group_due, first_review_due, icpc_due
 from domain.values import ParentalEngagement
-from projections.base import (
-    Changes,
-    ReadModel,
-    Row,
-    Table,
-    View,
-    columns,
-    topics_of,
-)
+from projections.base import Changes, ReadModel, Row, Table, View, columns, topics_of
 
 STALLED_MONTHS = 3
 """An outcome with no improvement over this long (or no rating at all) is stalled."""

@@ -52,34 +52,22 @@ class Progress:
         return self.processed / self.seconds if self.seconds else 0.0
 
 
-_pauses = 0
-_pauses_lock = threading.Lock()
-_collecting_before = True
-
-
 @contextmanager
 def cycle_collection_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a bulk load in a process that does nothing
-    else (see `ProjectionEngine.alone_in_process`).
+    else (see `ProjectionEngine.alone_in_process`), then put it back as it was.
 
     Filling views from empty keeps hundreds of thousands of rows in the row cache, and each full
     collection walks all of them again: about a fifth of a rebuild's time. Decoded events, rows
     and changes hold no reference cycles, so reference counting frees them as it always does;
-    only the machinery's own cycles wait for the collector, which is restored when the last
-    pause ends (the pause is process-wide, so it is counted across threads)."""
-    global _pauses, _collecting_before
-    with _pauses_lock:
-        if _pauses == 0:
-            _collecting_before = gc.isenabled()
-            gc.disable()
-        _pauses += 1
+    only the machinery's own cycles wait for the collector."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        with _pauses_lock:
-            _pauses -= 1
-            if _pauses == 0 and _collecting_before:
-                gc.enable()
+        if collecting:
+            gc.enable()
 
 
 class ProjectionEngine:

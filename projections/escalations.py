@@ -22,16 +22,7 @@ from uuid import UUID
 
 from domain.escalation import Escalation, EscalationStatus
 from domain.plan import ChildProtectionPlan as Plan
-from projections.base import (
-    Changes,
-    Index,
-    ReadModel,
-    Row,
-    Table,
-    View,
-    columns,
-    topics_of,
-)
+from projections.base import Changes, Index, ReadModel, Row, Table, View, columns, topics_of
 
 OPEN_ONLY = f"status = '{EscalationStatus.OPEN.value}'"
 """The open escalations, as the partial indexes of the open list and its queries both write it."""
