@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from uuid import UUID, uuid4
 
 import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
+from domain.application import CaseRecord
 from goldenthread.postgres_recorder import OneTripPostgresRecorder
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record
@@ -21,61 +23,55 @@ WRITERS = 6
 SAVES_EACH = 40
 
 
+@pytest.fixture
+def cases(postgres_settings: Settings) -> Iterator[CaseRecord]:
+    record = build_case_record(postgres_settings)
+    yield record
+    record.close()
+
+
 def stored(originator_id: UUID, version: int) -> StoredEvent:
     return StoredEvent(originator_id, version, "tests:Happened", b'{"n":%d}' % version)
 
 
 def test_the_case_record_on_postgresql_saves_through_the_one_trip_recorder(
-    postgres_settings: Settings,
+    cases: CaseRecord,
 ) -> None:
-    cases = build_case_record(postgres_settings)
-    try:
-        assert isinstance(cases.recorder, OneTripPostgresRecorder)
-    finally:
-        cases.close()
+    assert isinstance(cases.recorder, OneTripPostgresRecorder)
 
 
 def test_the_ids_a_save_returns_are_the_notification_ids_stored_for_its_events(
-    postgres_settings: Settings,
+    cases: CaseRecord,
 ) -> None:
-    cases = build_case_record(postgres_settings)
-    try:
-        first, second = uuid4(), uuid4()
-        ids = cases.recorder.insert_events([stored(first, 1), stored(second, 1), stored(first, 2)])
-        notes = cases.recorder.select_notifications(start=0, limit=10, inclusive_of_start=False)
-        assert ids == [n.id for n in notes]
-        assert [(n.originator_id, n.originator_version) for n in notes] == [
-            (first, 1),
-            (second, 1),
-            (first, 2),
-        ]
-        assert notes[2].state == b'{"n":2}'
-    finally:
-        cases.close()
+    first, second = uuid4(), uuid4()
+    ids = cases.recorder.insert_events([stored(first, 1), stored(second, 1), stored(first, 2)])
+    notes = cases.recorder.select_notifications(start=0, limit=10, inclusive_of_start=False)
+    assert ids == [n.id for n in notes]
+    assert [(n.originator_id, n.originator_version) for n in notes] == [
+        (first, 1),
+        (second, 1),
+        (first, 2),
+    ]
+    assert notes[2].state == b'{"n":2}'
 
 
 def test_a_version_conflict_is_the_librarys_integrity_error_and_nothing_of_the_save_is_stored(
-    postgres_settings: Settings,
+    cases: CaseRecord,
 ) -> None:
-    cases = build_case_record(postgres_settings)
-    try:
-        taken, other = uuid4(), uuid4()
-        cases.recorder.insert_events([stored(taken, 1)])
-        with pytest.raises(IntegrityError):
-            cases.recorder.insert_events([stored(other, 1), stored(taken, 1)])
-        assert cases.recorder.select_events(other) == []
-        assert cases.recorder.insert_events([stored(other, 1)]) is not None
-    finally:
-        cases.close()
+    taken, other = uuid4(), uuid4()
+    cases.recorder.insert_events([stored(taken, 1)])
+    with pytest.raises(IntegrityError):
+        cases.recorder.insert_events([stored(other, 1), stored(taken, 1)])
+    assert cases.recorder.select_events(other) == []
+    assert cases.recorder.insert_events([stored(other, 1)]) is not None
 
 
 def test_a_reader_following_the_log_during_concurrent_saves_never_misses_an_event(
-    postgres_settings: Settings,
+    cases: CaseRecord,
 ) -> None:
     """Notification ids must become visible in order: a reader that has read up to id N never
     later finds an id below N committed (which it would have passed over for good). The table
     lock inside the save's one statement is what guarantees it."""
-    cases = build_case_record(postgres_settings)
     recorder = cases.recorder
     written: list[int] = []
     written_lock = threading.Lock()
@@ -103,31 +99,27 @@ def test_a_reader_following_the_log_during_concurrent_saves_never_misses_an_even
             else:
                 time.sleep(0.001)
 
-    try:
-        follower = threading.Thread(target=follow)
-        follower.start()
-        writers = [threading.Thread(target=write) for _ in range(WRITERS)]
-        for writer in writers:
-            writer.start()
-        for writer in writers:
-            writer.join()
-        writers_done.set()
-        follower.join(timeout=30)
-        assert not follower.is_alive()
+    follower = threading.Thread(target=follow)
+    follower.start()
+    writers = [threading.Thread(target=write) for _ in range(WRITERS)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    writers_done.set()
+    follower.join(timeout=30)
+    assert not follower.is_alive()
 
-        assert len(written) == WRITERS * SAVES_EACH
-        assert seen == sorted(seen)
-        assert set(seen) == set(written), "the follower passed over an event committed late"
-    finally:
-        cases.close()
+    assert len(written) == WRITERS * SAVES_EACH
+    assert seen == sorted(seen)
+    assert set(seen) == set(written), "the follower passed over an event committed late"
 
 
 def test_a_save_waits_for_the_events_tables_lock_that_keeps_commit_order(
-    postgres_settings: Settings,
+    postgres_settings: Settings, cases: CaseRecord
 ) -> None:
     """`ROW SHARE` conflicts with the `EXCLUSIVE` lock a save must take, not with a plain
     insert's own lock: while another transaction holds it, a save must wait."""
-    cases = build_case_record(postgres_settings)
     assert postgres_settings.database_url is not None
     table = f'"{postgres_settings.database_schema}"."caserecord_events"'
     finished = threading.Event()
@@ -136,18 +128,15 @@ def test_a_save_waits_for_the_events_tables_lock_that_keeps_commit_order(
         cases.recorder.insert_events([stored(uuid4(), 1)])
         finished.set()
 
-    try:
-        with psycopg.connect(postgres_settings.database_url) as holder:
-            holder.execute(f"LOCK TABLE {table} IN ROW SHARE MODE")
-            saver = threading.Thread(target=save)
-            saver.start()
-            assert _waiting_on_a_lock(postgres_settings.database_url), "the save did not wait"
-            assert not finished.is_set()
-            holder.commit()
-        saver.join(timeout=10)
-        assert finished.is_set()
-    finally:
-        cases.close()
+    with psycopg.connect(postgres_settings.database_url) as holder:
+        holder.execute(f"LOCK TABLE {table} IN ROW SHARE MODE")
+        saver = threading.Thread(target=save)
+        saver.start()
+        assert _waiting_on_a_lock(postgres_settings.database_url), "the save did not wait"
+        assert not finished.is_set()
+        holder.commit()
+    saver.join(timeout=10)
+    assert finished.is_set()
 
 
 def _waiting_on_a_lock(url: str, timeout: float = 5.0) -> bool:
