@@ -24,6 +24,7 @@ from api.routers import (
 )
 from api.security.accounts import Accounts
 from api.security.headers import SecurityHeaders
+from api.security.session_cache import AccountsListener, SessionCache
 from goldenthread.database import Database
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record, build_projection_engine, creating_tables
@@ -54,10 +55,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             cases = build_case_record(settings)
             engine = build_projection_engine(settings, cases)
             database = Database(settings)
-            accounts = Accounts(database)
+            listener = None
+            if database.postgres:
+                # Sessions are kept in this process while a listener hears every change.
+                listener = AccountsListener(database.connect, SessionCache())
+                listener.start()
+            accounts = Accounts(database, listener.cache if listener else None)
         worker = ProjectionWorker(engine) if settings.projections_in_process else None
         app.state.cases, app.state.projections, app.state.worker = cases, engine, worker
-        app.state.accounts = accounts
+        app.state.accounts, app.state.accounts_listener = accounts, listener
         if worker is not None:
             worker.start()
         try:
@@ -65,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop()
+            if listener is not None:
+                listener.stop()
             database.close()
             cases.close()
 

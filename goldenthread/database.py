@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -34,6 +35,7 @@ class Database:
             options = (
                 f"-c search_path={settings.database_schema}" if settings.database_schema else ""
             )
+            self._url, self._options = settings.database_url, options
             # Autocommit: a single statement is one round trip; `transaction()` still opens an
             # explicit transaction where several statements must hold together.
             self._pool: ConnectionPool[Any] | None = ConnectionPool(
@@ -69,6 +71,14 @@ class Database:
             self._sqlite.execute("PRAGMA journal_mode=WAL")
             self._sqlite.execute("PRAGMA busy_timeout=10000")
             self._sqlite.execute("PRAGMA synchronous=NORMAL")
+
+    def connect(self, application_name: str) -> psycopg.Connection[Any]:
+        """A connection of its own, outside the pools, in autocommit mode (PostgreSQL only): for
+        a listener, which holds its connection for as long as it runs."""
+        assert self.postgres, "only PostgreSQL connections can listen"
+        return psycopg.connect(
+            self._url, options=self._options, autocommit=True, application_name=application_name
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

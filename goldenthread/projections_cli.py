@@ -49,7 +49,12 @@ def status() -> None:
 @app.command()
 def run(
     names: list[str] | None = NamesArg,
-    poll: float = typer.Option(0.05, help="Seconds between polls when idle."),
+    poll: float = typer.Option(
+        0.05,
+        help="Seconds between catch-ups, busy or idle: a worker in its own process is not told "
+        "of new events, so it looks this often (under a steady flow of commands, each batch "
+        "then carries this long's events).",
+    ),
     exit_on_error: bool = typer.Option(
         False, help="Exit (for a supervisor to restart) instead of retrying after a failure."
     ),
@@ -63,7 +68,9 @@ def run(
         engine = build_projection_engine(
             settings, cases, _check_names(names), alone_in_process=True
         )
-    worker = ProjectionWorker(engine, poll_interval=poll)
+    # Busy or idle alike: a batch costs mostly per batch, so under load a batch every `poll`
+    # seconds keeps the worker's share of the machine small, and its lag is what it is idle.
+    worker = ProjectionWorker(engine, poll_interval=poll, busy_interval=poll)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         worker.stop()

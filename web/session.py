@@ -31,7 +31,8 @@ class CsrfRefused(Exception):  # noqa: N818 - answered as a 403 page
 
 
 def session_of(request: Request, accounts: Accounts) -> Session | None:
-    """The live session of the cookie, if any (one indexed query)."""
+    """The live session of the cookie, if any (one indexed query, or none where the process
+    keeps sessions: `api.security.session_cache`)."""
     token = request.cookies.get(SESSION_COOKIE)
     return accounts.session(token) if token else None
 
@@ -47,8 +48,8 @@ def page_user_of(request: Request, accounts: Accounts) -> User:
 
 
 async def browser_session(request: Request, accounts: AccountsDep) -> Session | None:
-    """`session_of` as a dependency: a coroutine, so its one indexed query runs inline, cheaper
-    than a hop to a worker thread and back."""
+    """`session_of` as a dependency: a coroutine, so its lookup (at most one indexed query)
+    runs inline, cheaper than a hop to a worker thread and back."""
     return session_of(request, accounts)
 
 

@@ -18,8 +18,9 @@ from uuid import UUID, uuid4
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from api.security.session_cache import SessionCache, notify_accounts_changed
 from domain.values import Actor, Role
-from goldenthread.database import Database, Row
+from goldenthread.database import Database, Row, Transaction
 
 SESSION_LIFETIME = timedelta(hours=8)
 ACCOUNT_FAILURES_ALLOWED = 5
@@ -159,8 +160,11 @@ def _user(row: Row) -> User:
 class Accounts:
     """Everything about who is signed in and what they looked at."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, sessions: SessionCache | None = None) -> None:
+        """`sessions`: where looked-up sessions are kept, in a web process on PostgreSQL whose
+        `AccountsListener` keeps it honest; None reads every session from the database."""
         self.db = db
+        self.sessions = sessions
         with db.transaction() as tx:
             for statement in [*_SCHEMA[db.postgres], *_INDEXES]:
                 tx.execute(statement)
@@ -221,7 +225,8 @@ class Accounts:
                 "UPDATE users SET disabled = %(d)s WHERE username = %(u)s",
                 {"d": True, "u": username},
             )
-            tx.execute("DELETE FROM sessions WHERE user_id = %(id)s", {"id": found[0]["user_id"]})
+            self._end_sessions_of(tx, found[0]["user_id"])
+        self._forget(found[0]["user_id"])
         return True
 
     def reset_password(self, username: str, password: str) -> bool:
@@ -233,8 +238,20 @@ class Accounts:
                 "UPDATE users SET password_hash = %(h)s WHERE username = %(u)s",
                 {"h": _hasher.hash(password), "u": username},
             )
-            tx.execute("DELETE FROM sessions WHERE user_id = %(id)s", {"id": found[0]["user_id"]})
+            self._end_sessions_of(tx, found[0]["user_id"])
+        self._forget(found[0]["user_id"])
         return True
+
+    def _end_sessions_of(self, tx: Transaction, user_id: str) -> None:
+        tx.execute("DELETE FROM sessions WHERE user_id = %(id)s", {"id": user_id})
+        if tx.postgres:
+            notify_accounts_changed(tx, user_id)
+
+    def _forget(self, user_id: str) -> None:
+        """This process stops serving the user's sessions at once, before its own listener
+        hears the notification."""
+        if self.sessions is not None:
+            self.sessions.forget(user_id)
 
     # --- signing in ---------------------------------------------------------------------------
 
@@ -295,11 +312,24 @@ class Accounts:
 
     def session(self, token: str) -> Session | None:
         """The live session for a token: None once expired, revoked or the user disabled."""
+        digest = _digest(token)
+        if self.sessions is None:
+            return self._read_session(token, digest)
+        kept = self.sessions.get(digest)
+        if kept is not None:
+            return kept
+        generation = self.sessions.generation
+        session = self._read_session(token, digest)
+        if session is not None:
+            self.sessions.keep(digest, session, generation)
+        return session
+
+    def _read_session(self, token: str, digest: str) -> Session | None:
         rows = self.db.execute(
             "SELECT s.csrf_token, s.expires_at, u.user_id, u.username, u.name, u.role, u.agency, "
             "u.team, u.safeguarding_unit, u.disabled FROM sessions s "
             "JOIN users u ON u.user_id = s.user_id WHERE s.token_hash = %(t)s",
-            {"t": _digest(token)},
+            {"t": digest},
         )
         if not rows:
             return None
@@ -310,7 +340,15 @@ class Accounts:
         return Session(token, _user(row), row["csrf_token"], expires)
 
     def end_session(self, token: str) -> None:
-        self.db.execute("DELETE FROM sessions WHERE token_hash = %(t)s", {"t": _digest(token)})
+        with self.db.transaction() as tx:
+            ended = tx.execute(
+                "DELETE FROM sessions WHERE token_hash = %(t)s RETURNING user_id",
+                {"t": _digest(token)},
+            )
+            if ended and tx.postgres:
+                notify_accounts_changed(tx, ended[0]["user_id"])
+        if ended:
+            self._forget(ended[0]["user_id"])
 
     # --- idempotency --------------------------------------------------------------------------
 
