@@ -16,6 +16,7 @@ from goldenthread.demo import (
     load_synthetic,
     username_of,
 )
+from goldenthread.serving import WorkerOptions, serve_workers
 from goldenthread.settings import Settings
 from goldenthread.wiring import build_case_record
 
@@ -41,14 +42,11 @@ def serve(
     typer.echo(f"Golden Thread at http://{host}:{port}/ (API docs at /api/docs)")
     typer.echo("Sign in with a demo account (goldenthread demo-data lists them), e.g.")
     typer.echo(f"  amara.okafor / {DEMO_PASSWORD}  (social worker)")
-    uvicorn.run(
-        "api.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-    )
+    if workers > 1:
+        # Not uvicorn's `--workers`: each worker listens on a socket of its own (serving.py).
+        serve_workers(WorkerOptions("api.main:create_app", host, port, access_log), workers)
+        return
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, access_log=access_log)
 
 
 @app.command("demo-data")
