@@ -102,15 +102,26 @@ def _free_port() -> int:
         return port
 
 
-def _wait_until_serving(port: int, timeout: float = 60.0) -> None:
+def _wait_until_serving(port: int, workers: int = 2, timeout: float = 60.0) -> None:
+    """Until every worker listens: each has a socket of its own (goldenthread/serving.py) and
+    listens only once its application has started, so a connection accepted earlier tells only
+    that the first worker is up, and connections made before the others listen all go to it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
+        if _listening_sockets(port) >= workers:
+            return
+        time.sleep(0.2)
     raise RuntimeError("the server did not start")
+
+
+def _listening_sockets(port: int) -> int:
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                count += 1
+    return count
 
 
 def _plans_of_team(settings: Settings, team: str, count: int) -> list[UUID]:

@@ -69,6 +69,16 @@ def workers_of(supervisor: int) -> list[int]:
 
 def established_connections(pid: int, port: int) -> int:
     """Connections to `port` that process `pid` holds open, read from /proc."""
+    return sockets_on(pid, port, state="01")
+
+
+def listening(pid: int, port: int) -> bool:
+    """Whether process `pid` listens on `port`: a worker binds its socket at once, but listens
+    only once the application has started, and only then does the kernel give it connections."""
+    return sockets_on(pid, port, state="0A") > 0
+
+
+def sockets_on(pid: int, port: int, state: str) -> int:
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
@@ -82,9 +92,17 @@ def established_connections(pid: int, port: int) -> int:
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
             local_port = int(fields[1].rsplit(":", 1)[1], 16)
-            if local_port == port and fields[3] == "01" and fields[9] in inodes:
+            if local_port == port and fields[3] == state and fields[9] in inodes:
                 count += 1
     return count
+
+
+def all_listening(supervisor: int, port: int, workers: int) -> bool:
+    pids = workers_of(supervisor)
+    try:
+        return len(pids) == workers and all(listening(pid, port) for pid in pids)
+    except FileNotFoundError:  # a worker ended while being looked at
+        return False
 
 
 def serve(settings: Settings, port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -110,7 +128,7 @@ def two_workers(postgres_settings: Settings) -> Iterator[tuple[subprocess.Popen[
     port = free_port()
     server = serve(postgres_settings, port, workers=2)
     try:
-        assert eventually(lambda: answers(port) and len(workers_of(server.pid)) == 2)
+        assert eventually(lambda: all_listening(server.pid, port, 2))
         yield server, port
     finally:
         if server.poll() is None:
@@ -145,9 +163,9 @@ def test_a_worker_that_dies_is_replaced_and_the_tracker_keeps_answering(
     os.kill(killed, signal.SIGKILL)
 
     assert eventually(
-        lambda: len(workers_of(server.pid)) == 2 and killed not in workers_of(server.pid)
+        lambda: killed not in workers_of(server.pid) and all_listening(server.pid, port, 2)
     )
-    assert eventually(lambda: answers(port))
+    assert answers(port)
 
 
 def test_sigterm_stops_every_worker(two_workers: tuple[subprocess.Popen[bytes], int]) -> None:
