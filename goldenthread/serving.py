@@ -28,11 +28,9 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
 log = logging.getLogger("uvicorn.error")
-
-STARTUP_FAILURE = 3
-"""A worker's exit status when it could not start serving (uvicorn uses the same)."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,7 @@ def _worker(options: WorkerOptions) -> None:
 
 def serve_workers(options: WorkerOptions, workers: int) -> None:
     """Run `workers` worker processes until SIGTERM or SIGINT."""
-    uvicorn.Config(options.app, factory=True).configure_logging()  # the workers' log format
+    uvicorn.Config(options.app, factory=True)  # configures logging: the workers' log format
     context = multiprocessing.get_context("spawn")
     stopping = threading.Event()
 

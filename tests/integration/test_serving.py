@@ -9,17 +9,19 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from goldenthread.settings import Settings
+from tests.polling import eventually
 
 pytestmark = pytest.mark.postgres
 
 CONNECTIONS = 16
+STARTING = 30.0
+"""Seconds a worker may take to start: it opens the record and the accounts first."""
 
 
 def free_port() -> int:
@@ -27,15 +29,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-def eventually(condition: Callable[[], bool], within: float = 30.0) -> bool:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def answers(port: int) -> bool:
@@ -128,7 +121,7 @@ def two_workers(postgres_settings: Settings) -> Iterator[tuple[subprocess.Popen[
     port = free_port()
     server = serve(postgres_settings, port, workers=2)
     try:
-        assert eventually(lambda: all_listening(server.pid, port, 2))
+        assert eventually(lambda: all_listening(server.pid, port, 2), within=STARTING)
         yield server, port
     finally:
         if server.poll() is None:
@@ -163,7 +156,8 @@ def test_a_worker_that_dies_is_replaced_and_the_tracker_keeps_answering(
     os.kill(killed, signal.SIGKILL)
 
     assert eventually(
-        lambda: killed not in workers_of(server.pid) and all_listening(server.pid, port, 2)
+        lambda: killed not in workers_of(server.pid) and all_listening(server.pid, port, 2),
+        within=STARTING,
     )
     assert answers(port)
 

@@ -4,7 +4,6 @@ its own transaction, and the process's listener forgets the user's sessions when
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,19 +17,11 @@ from api.security.session_cache import APPLICATION_NAME, AccountsListener, Sessi
 from domain.values import Role
 from goldenthread.database import Database
 from goldenthread.settings import Settings
+from tests.polling import eventually
 
 pytestmark = pytest.mark.postgres
 
 PASSWORD = "a long enough password"
-
-
-def eventually(condition: Callable[[], bool], within: float = 5.0) -> bool:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 @pytest.fixture
